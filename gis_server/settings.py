@@ -1,0 +1,90 @@
+"""The one settings module, read from the environment (django-environ).
+
+Defaults work for ``make run`` and ``make test``: the database is the
+project-local PostgreSQL cluster the Makefile starts on port 55432 unless
+``DATABASE_URL`` says otherwise. Every ``GIS_*`` variable is listed in the
+README's "Settings" table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("GIS_DEBUG", default=False)
+# A fixed development key keeps `make run` at zero configuration; any
+# deployment beyond localhost must set GIS_SECRET_KEY.
+SECRET_KEY = env.str("GIS_SECRET_KEY", default="tanbinh-gis-local-development-key-not-for-production")
+ALLOWED_HOSTS = env.list("GIS_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL",
+        default="postgis://postgres@127.0.0.1:55432/tanbinh",
+        engine="django.contrib.gis.db.backends.postgis",
+    )
+}
+# postgres:// URLs name the plain backend; GeoDjango needs the PostGIS one.
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("GIS_DB_CONNECT_TIMEOUT", default=5))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("GIS_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+GDAL_LIBRARY_PATH = env.str("GIS_GDAL_LIBRARY_PATH", default=None)
+GEOS_LIBRARY_PATH = env.str("GIS_GEOS_LIBRARY_PATH", default=None)
+
+# Where generated files live (sample district, caches, load archives).
+GIS_DATA_DIR = Path(env.str("GIS_DATA_DIR", default=str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "gis_server",
+    "layers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "gis_server.urls"
+WSGI_APPLICATION = "gis_server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": []},
+    }
+]
+
+LANGUAGE_CODE = "vi"
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "static/"
+STATIC_ROOT = GIS_DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env.str("GIS_LOG_LEVEL", default="INFO")},
+}
+
+# Debian 12's GDAL (3.6) cannot block file/network access while parsing
+# spatial references. GeoDjango's GDAL here only parses SRS text from our own
+# registry and spatial_ref_sys; user files are read by pyogrio's bundled GDAL.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -1,0 +1,46 @@
+"""GeoDjango models, one per registry layer, plus the load history.
+
+The layer models are generated from ``layers.registry`` (see ``modelgen``);
+their names are bound here so the ORM and migrations find them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+
+from layers import registry
+from layers.crs import VN2000_SRID
+from layers.modelgen import LayerModel, build_model
+
+MODELS: dict[str, type[LayerModel]] = {layer.id: build_model(layer, __name__) for layer in registry.LAYERS}
+
+Parcel = MODELS["parcels"]
+ZoningZone = MODELS["zoning"]
+RoadBoundary = MODELS["road_boundaries"]
+Alley = MODELS["alleys"]
+Ward = MODELS["wards"]
+Ward2025 = MODELS["wards_2025"]
+
+
+class Load(models.Model):
+    """One run of the loader: what was loaded, from where, how it went, what it changed."""
+
+    layer = models.TextField()
+    source = models.TextField(help_text="Source file as given")
+    sha256 = models.CharField(max_length=64)
+    mode = models.TextField()
+    options = models.JSONField(default=dict)
+    user = models.TextField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.TextField(default="running")
+    counts = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+    changed_extent = models.PolygonField(srid=VN2000_SRID, null=True, blank=True)
+
+    class Meta:
+        db_table = "gis_load"
+        ordering = ("-id",)
+
+    def __str__(self) -> str:
+        return f"load {self.pk} {self.layer} {self.status}"

@@ -1,0 +1,65 @@
+"""Load records: who loaded what, from which file (SHA-256), how it went and what it changed."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.utils import timezone
+
+from layers.models import Load
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def unchanged_since(layer_id: str, digest: str) -> Load | None:
+    """The layer's latest successful load, if it came from a file with this digest."""
+    latest = Load.objects.filter(layer=layer_id, status="done").order_by("-id").first()
+    return latest if latest is not None and latest.sha256 == digest else None
+
+
+def begin(layer_id: str, path: Path, digest: str, mode: str, options: dict[str, Any]) -> Load:
+    return Load.objects.create(
+        layer=layer_id,
+        source=str(path),
+        sha256=digest,
+        mode=mode,
+        options=options,
+        user=current_user(),
+        started_at=timezone.now(),
+    )
+
+
+def finish(load: Load, status: str, counts: dict[str, int], report: dict[str, Any], extent: Any) -> None:
+    load.status = status
+    load.counts = counts
+    load.report = report
+    load.finished_at = timezone.now()
+    load.changed_extent = _as_polygon(extent)
+    load.save()
+
+
+def _as_polygon(extent: Any) -> Polygon | None:
+    """ST_Envelope gives a point or a line for degenerate extents; keep only real boxes."""
+    if extent is None:
+        return None
+    geom = GEOSGeometry(extent)
+    if not isinstance(geom, Polygon):
+        geom = geom.buffer(0.01).envelope
+    return geom if isinstance(geom, Polygon) else None

@@ -1,0 +1,113 @@
+"""Stages 6 and 7 — stage and swap: COPY into a temporary table, then change the live table in one go.
+
+Named builders return ``(sql, params)``; identifiers come only from the
+registry. The whole swap runs in the caller's transaction, under a
+transaction-scoped advisory lock per layer, so two loads of one layer never
+interleave and readers see the old rows or the new ones, never a mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from psycopg import sql
+
+from layers.registry import Kind, Layer
+
+STAGE = "gis_stage"
+# First key of the two-key advisory lock: 'GISL' in ASCII, so our locks are recognisable in pg_locks.
+LOCK_CLASS = 0x4749534C
+
+_SQL_TYPES = {Kind.TEXT: "text", Kind.INTEGER: "integer", Kind.REAL: "double precision", Kind.DATE: "date"}
+
+
+def data_columns(layer: Layer) -> list[str]:
+    """Columns a load writes, in COPY order: attributes, geometry, optional centreline."""
+    return [*layer.field_names, "geom", *(["centreline"] if layer.centreline else [])]
+
+
+def drop_stage() -> sql.Composed:
+    """ON COMMIT DROP does not fire inside an enclosing transaction (tests, nested atomics)."""
+    return sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(STAGE))
+
+
+def create_stage(layer: Layer) -> sql.Composed:
+    columns: list[sql.Composable] = [sql.SQL("fid bigint")]
+    columns += [sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.kind])) for f in layer.fields]
+    columns.append(sql.SQL("geom geometry({}, {})").format(sql.SQL(layer.geometry.value), sql.Literal(layer.srid)))
+    if layer.centreline:
+        columns.append(sql.SQL("centreline geometry(MultiLineString, {})").format(sql.Literal(layer.srid)))
+    return sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(
+        sql.Identifier(STAGE), sql.SQL(", ").join(columns)
+    )
+
+
+def copy_stage(layer: Layer) -> sql.Composed:
+    names = ["fid", *data_columns(layer)]
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(STAGE), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+
+
+def lock(layer: Layer) -> tuple[str, list[Any]]:
+    return "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_CLASS, layer.id]
+
+
+def assign_ward_2025(layer: Layer, wards_2025_table: str) -> tuple[sql.Composed, list[Any]] | None:
+    """Fill a missing 2025 ward by geometry (Phường 15 is split between two new wards: names cannot tell)."""
+    if "ward_2025_code" not in layer.field_names:
+        return None
+    statement = sql.SQL(
+        "UPDATE {stage} s SET ward_2025_code = w.code FROM {wards} w "
+        "WHERE s.ward_2025_code IS NULL AND ST_Intersects(w.geom, ST_PointOnSurface(s.geom))"
+    ).format(stage=sql.Identifier(STAGE), wards=sql.Identifier(wards_2025_table))
+    return statement, []
+
+
+def extent(source: str, where: sql.Composable | None = None) -> sql.Composed:
+    """Bounding box (as a polygon) of the rows of ``source``."""
+    return sql.SQL("SELECT ST_Envelope(ST_Collect(geom)) FROM {} {}").format(
+        sql.Identifier(source), where if where is not None else sql.SQL("")
+    )
+
+
+def changed_extent(old_extent: Any) -> tuple[sql.Composed, list[Any]]:
+    """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged."""
+    statement = sql.SQL("SELECT ST_Envelope(ST_Collect(%s::geometry, (SELECT ST_Collect(geom) FROM {})))").format(
+        sql.Identifier(STAGE)
+    )
+    return statement, [old_extent]
+
+
+def delete_all(layer: Layer) -> sql.Composed:
+    return sql.SQL("DELETE FROM {}").format(sql.Identifier(layer.table))
+
+
+def insert_from_stage(layer: Layer, load_id: int, upsert: bool = False) -> tuple[sql.Composed, list[Any]]:
+    """INSERT … SELECT from the stage; with ``upsert`` rows whose key exists are updated in place."""
+    names = data_columns(layer)
+    target = sql.SQL(", ").join(map(sql.Identifier, [*names, "load_id"]))
+    source = sql.SQL(", ").join(map(sql.Identifier, names))
+    statement = sql.SQL("INSERT INTO {table} ({target}) SELECT {source}, %s FROM {stage}").format(
+        table=sql.Identifier(layer.table), target=target, source=source, stage=sql.Identifier(STAGE)
+    )
+    if upsert:
+        updates = [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in [*names, "load_id"]]
+        statement += sql.SQL(" ON CONFLICT ON CONSTRAINT {} DO UPDATE SET {}").format(
+            sql.Identifier(f"{layer.table}_key"), sql.SQL(", ").join(updates)
+        )
+    return statement, [load_id]
+
+
+def keyed_old_rows_extent(layer: Layer) -> sql.Composed:
+    """Extent of live rows that an upsert will overwrite (same key as a staged row)."""
+    match = sql.SQL(" AND ").join(sql.SQL("l.{0} = s.{0}").format(sql.Identifier(k)) for k in layer.key)
+    return sql.SQL("SELECT ST_Envelope(ST_Collect(l.geom)) FROM {live} l JOIN {stage} s ON {match}").format(
+        live=sql.Identifier(layer.table), stage=sql.Identifier(STAGE), match=match
+    )
+
+
+def stage_rows(fids: Sequence[int], columns: Sequence[Sequence[Any]]) -> Iterable[tuple[Any, ...]]:
+    """Rows for COPY: the feature id first, then the data columns in ``data_columns`` order."""
+    return zip(fids, *columns, strict=True)

@@ -1,0 +1,114 @@
+"""Stage 5 — validate and repair: geometry and attribute checks, every finding tied to a feature id.
+
+Invalid geometries are repaired (make-valid) and listed; empty or null
+geometries, wrong geometry types, missing required values, bad values and
+duplicate keys reject the feature.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.errors import ShapelyError
+
+from layers.registry import Geometry, Layer
+from loaders.mapping import MappedTable, Problem
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+_LINEAL = {"LineString", "MultiLineString"}
+
+
+@dataclass
+class Validated:
+    """Features that passed, by index into the source, with their final geometries."""
+
+    keep: np.ndarray
+    geoms: np.ndarray
+    centrelines: list[Any] | None
+    repaired: list[int] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+
+
+def _as_multi(geom: Any, wanted: Geometry) -> Any:
+    """Promote single to multi and keep only the parts of the wanted dimension; None if nothing is left."""
+    kinds = _POLYGONAL if wanted is Geometry.MULTIPOLYGON else _LINEAL
+    parts = [part for part in shapely.get_parts(geom) if part.geom_type in kinds and not part.is_empty]
+    parts = [p for sub in parts for p in shapely.get_parts(sub)]
+    if not parts:
+        return None
+    if wanted is Geometry.MULTIPOLYGON:
+        return shapely.MultiPolygon(parts)
+    return shapely.MultiLineString(parts)
+
+
+def check_geometries(layer: Layer, fids: np.ndarray, geoms: np.ndarray, result: Validated) -> np.ndarray:
+    """Repair, normalise to the layer's multi type, and reject what cannot be used."""
+    out = np.empty(len(geoms), dtype=object)
+    invalid = ~shapely.is_valid(geoms)
+    for i, geom in enumerate(geoms):
+        fid = int(fids[i])
+        if geom is None or shapely.is_empty(geom):
+            result.rejected.append(Problem(fid, "geometry", "empty or missing geometry"))
+            continue
+        fixed = geom
+        if invalid[i]:
+            fixed = shapely.make_valid(geom)
+            result.repaired.append(fid)
+        multi = _as_multi(fixed, layer.geometry)
+        if multi is None:
+            found = fixed.geom_type
+            result.rejected.append(Problem(fid, "geometry", f"{found} where {layer.geometry} is expected"))
+            continue
+        out[i] = multi
+    return out
+
+
+def check_required(layer: Layer, fids: np.ndarray, mapped: MappedTable, result: Validated) -> None:
+    for spec in layer.required_fields:
+        for i, value in enumerate(mapped.columns[spec.name]):
+            if value is None:
+                source = mapped.source_names.get(spec.name, spec.name)
+                result.rejected.append(Problem(int(fids[i]), source, f"required value ({spec.title_vi}) is empty"))
+
+
+def check_duplicate_keys(layer: Layer, fids: np.ndarray, mapped: MappedTable, result: Validated) -> None:
+    seen: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    columns = [mapped.columns[name] for name in layer.key]
+    for i, key in enumerate(zip(*columns, strict=True)):
+        if None not in key:
+            seen[key].append(int(fids[i]))
+    for key, ids in seen.items():
+        if len(ids) > 1:
+            label = ", ".join(f"{n}={v}" for n, v in zip(layer.key, key, strict=True))
+            for fid in ids:
+                result.rejected.append(Problem(fid, "+".join(layer.key), f"duplicate key ({label}) shared by {ids}"))
+
+
+def parse_centrelines(fids: np.ndarray, wkt: list[Any], result: Validated) -> list[Any]:
+    out: list[Any] = []
+    for fid, text in zip(fids.tolist(), wkt, strict=True):
+        try:
+            line = None if text is None else _as_multi(shapely.from_wkt(text), Geometry.MULTILINESTRING)
+        except ShapelyError:
+            result.rejected.append(Problem(int(fid), "centreline_wkt", "not a readable WKT line"))
+            line = None
+        out.append(line)
+    return out
+
+
+def validate(layer: Layer, fids: np.ndarray, geoms: np.ndarray, mapped: MappedTable) -> Validated:
+    """Run every check; ``keep`` holds the indices of the features without a problem."""
+    result = Validated(keep=np.array([], dtype=np.int64), geoms=geoms, centrelines=None)
+    result.rejected.extend(mapped.problems)
+    result.geoms = check_geometries(layer, fids, geoms, result)
+    check_required(layer, fids, mapped, result)
+    check_duplicate_keys(layer, fids, mapped, result)
+    if mapped.centreline_wkt is not None:
+        result.centrelines = parse_centrelines(fids, mapped.centreline_wkt, result)
+    bad = {p.fid for p in result.rejected}
+    result.keep = np.array([i for i, fid in enumerate(fids.tolist()) if fid not in bad], dtype=np.int64)
+    return result

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# What `make run` and `make test` do, step by step. Each step is skipped when
+# it is already done, so a second `make run` is serving within seconds.
+set -eu
+cd "$(dirname "$0")/.."
+VENV=.venv
+SAMPLE_SEED="${GIS_SAMPLE_SEED:-1536}"
+SAMPLE_PARCELS="${GIS_SAMPLE_PARCELS:-30000}"
+say() { echo "setup: $*"; }
+
+python_venv() {
+  local py stamp
+  py=$(scripts/find-python.sh)
+  stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+    say "creating $VENV with $py"
+    rm -rf "$VENV"
+    "$py" -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ]; then
+    say "installing the project and its pinned dependencies into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    "$VENV/bin/python" -m pip install -q -e '.[dev]' || { echo "error: pip install failed (see above)" >&2; exit 1; }
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+}
+
+database() {
+  if [ -z "${DATABASE_URL:-}" ]; then
+    DATABASE_URL=$(scripts/db.sh start)
+  fi
+  export DATABASE_URL
+  "$VENV/bin/python" scripts/ensure_database.py
+  "$VENV/bin/python" manage.py migrate --noinput -v 0
+  "$VENV/bin/python" manage.py check --database default --fail-level ERROR >/dev/null
+}
+
+sample() {
+  local dir="var/sample/seed-$SAMPLE_SEED-n-$SAMPLE_PARCELS"
+  if [ ! -f "$dir/.complete" ]; then
+    say "generating the sample district ($SAMPLE_PARCELS parcels, seed $SAMPLE_SEED)"
+    rm -rf "$dir"
+    "$VENV/bin/python" -m fixtures --out "$dir" --seed "$SAMPLE_SEED" --parcels "$SAMPLE_PARCELS" >/dev/null
+    touch "$dir/.complete"
+  fi
+  # Loads are idempotent: a file already loaded (same SHA-256) is skipped.
+  for layer in wards_2025 wards road_boundaries alleys zoning parcels; do
+    "$VENV/bin/gis" load "$layer" "$dir/$layer.gpkg" --mode replace --quiet
+  done
+}
+
+setup() {
+  python_venv
+  scripts/system-packages.sh
+  database
+  sample
+}
+
+checks() {
+  "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" format --check .
+  "$VENV/bin/mypy" .
+  "$VENV/bin/python" manage.py check --database default
+  "$VENV/bin/python" manage.py makemigrations --check --dry-run
+}
+
+case "${1:-}" in
+  run) setup; exec scripts/serve.sh ;;
+  setup) setup ;;
+  test) setup; checks; "$VENV/bin/python" -m pytest ;;
+  serve) python_venv; database; exec scripts/serve.sh ;;
+  *) echo "usage: scripts/make.sh run|setup|test|serve" >&2; exit 2 ;;
+esac

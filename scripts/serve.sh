@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Serve the project with gunicorn on 127.0.0.1:$PORT (default 8000).
+set -eu
+cd "$(dirname "$0")/.."
+port="${PORT:-8000}"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "error: port $port is already in use; stop what is using it or run 'PORT=8001 make run'" >&2
+  exit 1
+fi
+echo "serving on http://127.0.0.1:$port  (health: http://127.0.0.1:$port/healthz; Ctrl-C stops)"
+exec .venv/bin/gunicorn gis_server.wsgi:application --bind "127.0.0.1:$port" \
+  --workers "${GIS_WORKERS:-3}" --access-logfile - --error-logfile - --log-level warning

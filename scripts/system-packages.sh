@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages the server needs, only those missing:
+# GDAL and GEOS (GeoDjango), PostgreSQL (unless DATABASE_URL names a server)
+# and the PostGIS package for every installed PostgreSQL major version.
+set -eu
+say() { echo "setup: $*"; }
+die() { echo "error: $*" >&2; exit 1; }
+
+missing=()
+need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || missing+=("$1"); }
+
+need gdal-bin
+need libgeos-c1v5
+need postgresql-client
+if [ -z "${DATABASE_URL:-}" ]; then need postgresql; fi
+majors=$(ls /usr/lib/postgresql 2>/dev/null | sort -n || true)
+if [ -z "$majors" ] && [ -z "${DATABASE_URL:-}" ]; then majors=15; fi
+for m in $majors; do
+  if [ -x "/usr/lib/postgresql/$m/bin/postgres" ] || [ "$m" = 15 ]; then need "postgresql-$m-postgis-3"; fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+command -v apt-get >/dev/null 2>&1 || die "apt-get is not available to install: ${missing[*]}; install them by other means or use a Debian/Ubuntu machine"
+[ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (run 'sudo make ...' once, or install them yourself)"
+say "installing ${missing[*]} with apt (once)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || die "apt-get update failed; check the machine's package sources"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  || die "apt-get install ${missing[*]} failed; see 'apt-get install ${missing[*]}' for details"
+# Debian's postgresql package creates and starts a 'main' cluster; we never touch it.

@@ -1,0 +1,67 @@
+"""Shared test set-up: a real PostGIS test database holding a small sample district loaded by `gis load`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyogrio
+import pyproj
+import pytest
+
+SAMPLE_SEED = 1536
+SAMPLE_PARCELS = 2_000
+LOAD_ORDER = ("wards_2025", "wards", "road_boundaries", "alleys", "zoning", "parcels")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """PostgreSQL, PostGIS, GEOS, PROJ and GDAL versions of the run, so results can be compared."""
+    lines = [f"pyogrio GDAL {pyogrio.__gdal_version_string__}, pyproj PROJ {pyproj.__proj_version__}"]
+    try:
+        import django
+
+        django.setup()
+        from gis_server.health import python_versions
+
+        lines.append("GeoDjango: " + ", ".join(f"{k}={v}" for k, v in python_versions().items()))
+        import psycopg
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        with psycopg.connect(
+            host=db["HOST"], port=db["PORT"] or None, user=db["USER"], dbname=db["NAME"], connect_timeout=5
+        ) as conn:
+            row = conn.execute(
+                "SELECT version(), postgis_full_version() FROM (SELECT 1) s"
+                " WHERE EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')"
+            ).fetchone()
+        if row:
+            lines += [str(row[0]), str(row[1])]
+    except Exception as exc:  # the header must never stop the run
+        lines.append(f"database versions unavailable: {type(exc).__name__}")
+    return lines
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample district as data staff would receive it, written by the same generator `make run` uses."""
+    from fixtures.district import generate
+    from fixtures.write import write_district
+
+    out = tmp_path_factory.mktemp("sample")
+    write_district(generate(seed=SAMPLE_SEED, parcels=SAMPLE_PARCELS), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, sample_dir: Path
+) -> Iterator[None]:
+    """Load the sample district into the test database once, through the `gis` CLI."""
+    from loaders.cli import main
+
+    with django_db_blocker.unblock():
+        for layer in LOAD_ORDER:
+            code = main(["load", layer, str(sample_dir / f"{layer}.gpkg"), "--mode", "replace", "--quiet"])
+            assert code == 0, f"loading {layer} failed"
+    yield
