@@ -22,10 +22,18 @@ DEBUG = env.bool("GIS_DEBUG", default=False)
 SECRET_KEY = env.str("GIS_SECRET_KEY", default="tanbinh-gis-local-development-key-not-for-production")
 ALLOWED_HOSTS = env.list("GIS_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 
+
+def _local_cluster_url() -> str:
+    """The project-local cluster `make run` starts; its port is chosen once and kept in var/pg/port."""
+    port_file = BASE_DIR / "var" / "pg" / "port"
+    port = port_file.read_text().strip() if port_file.exists() else env.str("GIS_PGPORT", default="55432")
+    return f"postgis://postgres@127.0.0.1:{port}/{env.str('GIS_DBNAME', default='tanbinh')}"
+
+
 DATABASES = {
     "default": env.db_url(
         "DATABASE_URL",
-        default="postgis://postgres@127.0.0.1:55432/tanbinh",
+        default=_local_cluster_url(),
         engine="django.contrib.gis.db.backends.postgis",
     )
 }
@@ -82,6 +90,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("GIS_LOG_LEVEL", default="INFO")},
+    # GDAL's per-file chatter ("Created 2 records") is not news to data staff.
+    "loggers": {"pyogrio": {"level": "WARNING"}},
 }
 
 # Debian 12's GDAL (3.6) cannot block file/network access while parsing

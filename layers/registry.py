@@ -417,6 +417,8 @@ WARDS_2025 = _ward_layer(
 
 LAYERS: tuple[Layer, ...] = (PARCELS, ZONING, ROAD_BOUNDARIES, ALLEYS, WARDS, WARDS_2025)
 _BY_ID = {layer.id: layer for layer in LAYERS}
+# Loading order for a whole delivery: wards first, so parcels get their 2025 ward by geometry.
+LOAD_ORDER: tuple[str, ...] = ("wards_2025", "wards", "road_boundaries", "alleys", "zoning", "parcels")
 
 
 def get(layer_id: str) -> Layer:

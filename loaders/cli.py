@@ -13,6 +13,7 @@ EXAMPLES = """examples:
   gis load parcels thua_dat.gpkg --mode replace
   gis load zoning quy_hoach.gpkg --source-layer o_pho --mode upsert
   gis load parcels thua_dat.gpkg --crs vn2000-hcm --dry-run
+  gis load-dir giao_nop_2026_11/ --mode replace
   gis layers
 """
 
@@ -42,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--dry-run", action="store_true", help="read and validate everything, write nothing")
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     load.add_argument("--quiet", action="store_true", help="print nothing on success")
+    folder = commands.add_parser("load-dir", help="load every <layer>.gpkg of a folder, wards first")
+    folder.add_argument("folder", type=Path)
+    folder.add_argument("--mode", choices=("replace", "append", "upsert"), help="as for 'gis load'")
+    folder.add_argument("--quiet", action="store_true", help="print nothing on success")
     commands.add_parser("layers", help="list the layers and their row counts")
     return parser
 
@@ -67,6 +72,21 @@ def cmd_load(args: argparse.Namespace) -> dict[str, Any]:
     return run(args.layer, args.file, options).as_dict()
 
 
+def cmd_load_dir(args: argparse.Namespace) -> dict[str, Any]:
+    from layers.registry import LOAD_ORDER
+    from loaders.pipeline import LoadOptions, run
+
+    files = [(layer, args.folder / f"{layer}.gpkg") for layer in LOAD_ORDER]
+    present = [(layer, path) for layer, path in files if path.exists()]
+    if not present:
+        from gis_server.errors import UsageError
+
+        raise UsageError(f"{args.folder}: no <layer>.gpkg files ({', '.join(LOAD_ORDER)})")
+    results = [run(layer, path, LoadOptions(mode=args.mode)) for layer, path in present]
+    done = all(r.status in ("done", "unchanged") for r in results)
+    return {"status": "done" if done else "partial", "message": "\n".join(r.message for r in results)}
+
+
 def cmd_layers(args: argparse.Namespace) -> dict[str, Any]:
     from gis_server.health import report
 
@@ -90,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from gis_server.errors import DatabaseUnavailable, GisError
 
-    handlers = {"load": cmd_load, "layers": cmd_layers}
+    handlers = {"load": cmd_load, "load-dir": cmd_load_dir, "layers": cmd_layers}
     try:
         result = handlers[args.command](args)
     except GisError as error:

@@ -6,7 +6,7 @@
 # other cluster's data. initdb refuses root, so it runs as the postgres user.
 set -eu
 cd "$(dirname "$0")/.."
-PGPORT="${GIS_PGPORT:-55432}"
+BASE_PORT="${GIS_PGPORT:-55432}"
 die() { echo "error: $*" >&2; exit 1; }
 
 pgbin() {
@@ -35,10 +35,23 @@ cluster_dir() {
   echo "$local_dir"
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  # Another checkout's cluster may already hold the base port: take the next free one.
+  local p=$BASE_PORT
+  while port_taken "$p"; do
+    p=$((p + 1))
+    [ "$p" -lt $((BASE_PORT + 50)) ] || die "no free port in $BASE_PORT-$((BASE_PORT + 49)); set GIS_PGPORT"
+  done
+  echo "$p"
+}
+
 start() {
-  local bin dir
+  local bin dir PGPORT
   bin=$(pgbin); dir=$(cluster_dir)
   if [ ! -f "$dir/data/PG_VERSION" ]; then
+    PGPORT=$(free_port)
     echo "setup: creating the project-local PostgreSQL cluster in $dir" >&2
     as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || die "initdb failed; see $dir/initdb.log"
@@ -51,10 +64,12 @@ work_mem = 32MB
 maintenance_work_mem = 256MB
 max_wal_size = 4GB
 CONF
+    echo "$PGPORT" >"$dir/port"
   fi
+  PGPORT=$(cat "$dir/port")
   if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; then
-      die "port $PGPORT is already taken by another program; set GIS_PGPORT to a free port"
+    if port_taken "$PGPORT"; then
+      die "port $PGPORT of the project-local cluster is taken by another program; stop it, or 'make clean' to start afresh"
     fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
       || die "the project-local PostgreSQL did not start; see $dir/server.log"

@@ -19,8 +19,12 @@ python_venv() {
   fi
   if [ ! -f "$stamp" ]; then
     say "installing the project and its pinned dependencies into $VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e '.[dev]' || { echo "error: pip install failed (see above)" >&2; exit 1; }
+    mkdir -p var
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e '.[dev]'; } >var/pip.log 2>&1; then
+      tail -n 15 var/pip.log >&2
+      echo "error: installing the Python dependencies failed; the full log is var/pip.log" >&2
+      exit 1
+    fi
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
@@ -32,8 +36,8 @@ database() {
   fi
   export DATABASE_URL
   "$VENV/bin/python" scripts/ensure_database.py
+  # migrate also runs the system checks, database ones included.
   "$VENV/bin/python" manage.py migrate --noinput -v 0
-  "$VENV/bin/python" manage.py check --database default --fail-level ERROR >/dev/null
 }
 
 sample() {
@@ -45,9 +49,7 @@ sample() {
     touch "$dir/.complete"
   fi
   # Loads are idempotent: a file already loaded (same SHA-256) is skipped.
-  for layer in wards_2025 wards road_boundaries alleys zoning parcels; do
-    "$VENV/bin/gis" load "$layer" "$dir/$layer.gpkg" --mode replace --quiet
-  done
+  "$VENV/bin/gis" load-dir "$dir" --mode replace --quiet
 }
 
 setup() {

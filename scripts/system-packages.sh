@@ -11,7 +11,6 @@ need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 need gdal-bin
 need libgeos-c1v5
-need postgresql-client
 if [ -z "${DATABASE_URL:-}" ]; then need postgresql; fi
 majors=$(ls /usr/lib/postgresql 2>/dev/null | sort -n || true)
 if [ -z "$majors" ] && [ -z "${DATABASE_URL:-}" ]; then majors=15; fi

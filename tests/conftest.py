@@ -11,7 +11,6 @@ import pytest
 
 SAMPLE_SEED = 1536
 SAMPLE_PARCELS = 2_000
-LOAD_ORDER = ("wards_2025", "wards", "road_boundaries", "alleys", "zoning", "parcels")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -61,7 +60,5 @@ def django_db_setup(
     from loaders.cli import main
 
     with django_db_blocker.unblock():
-        for layer in LOAD_ORDER:
-            code = main(["load", layer, str(sample_dir / f"{layer}.gpkg"), "--mode", "replace", "--quiet"])
-            assert code == 0, f"loading {layer} failed"
+        assert main(["load-dir", str(sample_dir), "--mode", "replace", "--quiet"]) == 0
     yield

@@ -47,7 +47,8 @@ def test_model_fields_follow_registry(layer: registry.Layer) -> None:
 def _columns(table: str) -> dict[str, tuple[str, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT column_name, data_type, is_nullable, udt_name FROM information_schema.columns WHERE table_name = %s",
+            "SELECT column_name, data_type, is_nullable, udt_name FROM information_schema.columns"
+            " WHERE table_name = %s",
             [table],
         )
         return {name: (dtype, nullable, udt) for name, dtype, nullable, udt in cursor.fetchall()}
