@@ -421,6 +421,35 @@ _BY_ID = {layer.id: layer for layer in LAYERS}
 LOAD_ORDER: tuple[str, ...] = ("wards_2025", "wards", "road_boundaries", "alleys", "zoning", "parcels")
 
 
+@dataclass(frozen=True)
+class RasterLayer:
+    """A raster layer (orthophoto): files converted to Cloud-Optimized GeoTIFF, served as a base map."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    description_vi: str
+    description_en: str
+    min_zoom: int
+    max_zoom: int
+    style: str
+    # Authoritative CRS of the stored COG; tiles are cut from it in Web Mercator.
+    srid: int = VN2000_SRID
+
+
+IMAGERY = RasterLayer(
+    id="imagery",
+    title_vi="Ảnh chụp trực giao",
+    title_en="Orthophoto",
+    description_vi="Ảnh chụp trực giao nền, lưu dạng Cloud-Optimized GeoTIFF.",
+    description_en="Orthophoto base imagery, stored as Cloud-Optimized GeoTIFF.",
+    min_zoom=10,
+    max_zoom=20,
+    style="imagery",
+)
+RASTERS: tuple[RasterLayer, ...] = (IMAGERY,)
+
+
 def get(layer_id: str) -> Layer:
     """The layer with this id; KeyError names the known ids."""
     try:

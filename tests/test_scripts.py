@@ -45,3 +45,19 @@ def test_serve_refuses_a_taken_port() -> None:
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_missing_packages_without_apt_is_one_clear_line(tmp_path: Path) -> None:
+    """A machine where dpkg says nothing is installed and apt-get is absent."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (fake / "dpkg-query").chmod(0o755)
+    for tool in ("grep", "ls", "sort", "id"):
+        (fake / tool).symlink_to(f"/usr/bin/{tool}" if Path(f"/usr/bin/{tool}").exists() else f"/bin/{tool}")
+    env = {"PATH": str(fake), "HOME": str(tmp_path)}
+    result = _run(["/bin/bash", "scripts/system-packages.sh"], env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: apt-get is not available to install: gdal-bin")
