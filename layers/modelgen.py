@@ -63,6 +63,21 @@ class LayerModel(models.Model):
         abstract = True
 
 
+def build_archive_model(layer: Layer, module: str) -> type[models.Model]:
+    """Rows a load replaced or overwrote, kept so `gis loads rollback` can restore them exactly."""
+    geometry_class = _GEOMETRY_FIELDS[layer.geometry]
+    attrs: dict[str, Any] = {"__module__": module, "__doc__": f"Archived rows of {layer.id}"}
+    attrs |= {spec.name: attribute_field(spec) for spec in layer.fields}
+    attrs["geom"] = geometry_class(srid=layer.srid, spatial_index=False)
+    if layer.centreline:
+        attrs["centreline"] = models.MultiLineStringField(srid=layer.srid, null=True, blank=True)
+    attrs["row_id"] = models.BigIntegerField(help_text="id of the row in the live table")
+    attrs["load_id"] = models.BigIntegerField(null=True, blank=True, db_index=True, help_text="Load that wrote it")
+    attrs["archived_by"] = models.BigIntegerField(db_index=True, help_text="Load that replaced or overwrote it")
+    attrs["Meta"] = type("Meta", (), {"app_label": "layers", "db_table": f"{layer.table}_archive"})
+    return type(f"{layer.model_name}Archive", (models.Model,), attrs)
+
+
 def build_model(layer: Layer, module: str) -> type[LayerModel]:
     """A concrete model for ``layer`` living in ``module`` (app ``layers``)."""
     attrs: dict[str, Any] = {"__module__": module, "__doc__": layer.description_en}

@@ -10,9 +10,10 @@ from django.contrib.gis.db import models
 
 from layers import registry
 from layers.crs import VN2000_SRID
-from layers.modelgen import LayerModel, build_model
+from layers.modelgen import LayerModel, build_archive_model, build_model
 
 MODELS: dict[str, type[LayerModel]] = {layer.id: build_model(layer, __name__) for layer in registry.LAYERS}
+ARCHIVES: dict[str, type[models.Model]] = {layer.id: build_archive_model(layer, __name__) for layer in registry.LAYERS}
 
 Parcel = MODELS["parcels"]
 ZoningZone = MODELS["zoning"]

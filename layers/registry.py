@@ -67,6 +67,8 @@ class Layer:
     centreline: bool = False
     # Ordering used when the layer is drawn or listed (lower first).
     order: int = 0
+    # Features must not overlap each other (parcels, zones, wards); the loader reports overlaps.
+    exclusive: bool = True
     geometry_aliases: tuple[str, ...] = field(default=())
 
     @property
@@ -352,6 +354,7 @@ def _right_of_way(layer_id: str, model: str, kind_vi: str, kind_en: str, aliases
         style=layer_id,
         centreline=True,
         order=20,
+        exclusive=False,
     )
 
 

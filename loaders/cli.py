@@ -1,4 +1,4 @@
-"""The `gis` command for data staff. Argument parsing only; the work is in the stage modules."""
+"""The `gis` command for data staff. Argument parsing only; the work is in `loaders.commands` and the stages."""
 
 from __future__ import annotations
 
@@ -9,13 +9,48 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXAMPLES = """examples:
-  gis load parcels thua_dat.gpkg --mode replace
-  gis load zoning quy_hoach.gpkg --source-layer o_pho --mode upsert
-  gis load parcels thua_dat.gpkg --crs vn2000-hcm --dry-run
-  gis load-dir giao_nop_2026_11/ --mode replace
-  gis layers
+EXAMPLES = """examples (one per format):
+  gis load parcels thua_dat.gpkg --mode replace                 GeoPackage (--source-layer picks a layer)
+  gis load parcels thua_dat.shp --mode upsert                   Shapefile; TCVN3/VNI/VISCII text is detected
+  gis load parcels thua_dat.zip --crs vn2000-hcm --mode append  zipped Shapefile whose .prj lacks the datum shift
+  gis load parcels ban_do.gdb --source-layer ThuaDat --mode replace      File Geodatabase
+  gis load zoning quy_hoach.dxf --mode replace --crs vn2000-hcm          DXF drawing: lines polygonized, text joined
+  gis load parcels to_12.dgn --mapping to_12.yaml --crs vn2000-hcm       DGN v7 drawing with a mapping file
+  gis load alleys hem.geojson --mode replace                    GeoJSON centrelines: right-of-way from lộ giới
+  gis load road_boundaries duong.csv --crs vn2000-hcm --mode replace     CSV with a WKT column (or X/Y columns)
+  gis load imagery anh_2025.tif --crs vn2000-hcm                GeoTIFF orthophoto → Cloud-Optimized GeoTIFF
+  gis load parcels thua_dat.shp --dry-run --json                validate only, machine-readable report
+  gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
+  gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
+
+exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
 """
+
+MODES = ("replace", "append", "upsert")
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _load_arguments(load: argparse.ArgumentParser) -> None:
+    load.add_argument("layer", help="layer id (see 'gis layers')")
+    load.add_argument("file", type=Path, help="the source file (.gpkg .shp .zip .gdb .geojson .csv .dxf .dgn .tif)")
+    load.add_argument("--mode", choices=MODES, help="how to change a layer that already has rows (required then)")
+    load.add_argument("--crs", help="source CRS when the file has none or an incomplete one: vn2000-hcm, EPSG:n, PROJ")
+    load.add_argument("--encoding", help="force the text encoding: utf-8, cp1258, tcvn3, vni, viscii")
+    load.add_argument("--mapping", type=Path, help="YAML mapping file: field names, constants, value maps")
+    load.add_argument("--source-layer", help="layer inside the file (GeoPackage or File Geodatabase with several)")
+    load.add_argument("--max-errors", type=int, default=0, help="load the rest when at most N features are rejected")
+    load.add_argument("--strict", action="store_true", help="treat warnings (overlaps, area gaps) as errors")
+    load.add_argument("--force", action="store_true", help="load even if this exact file was the last one loaded")
+    load.add_argument("--dry-run", action="store_true", help="read and validate everything, write nothing")
+    _output_arguments(load)
+
+
+def _output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,31 +58,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gis",
         description="Load and inspect the Tân Bình GIS server's layers.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_formatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    load = commands.add_parser(
-        "load", help="load a file into a layer", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    load.add_argument("layer", help="layer id (see 'gis layers')")
-    load.add_argument("file", type=Path, help="GeoPackage or any vector file GDAL reads")
-    load.add_argument(
-        "--mode",
-        choices=("replace", "append", "upsert"),
-        help="how to change a layer that already has rows (required then)",
-    )
-    load.add_argument("--crs", help="source CRS when the file has none or a wrong one: vn2000-hcm, EPSG:n, PROJ string")
-    load.add_argument("--source-layer", help="layer inside the file (GeoPackage with several)")
-    load.add_argument("--max-errors", type=int, default=0, help="load anyway when at most N features are rejected")
-    load.add_argument("--force", action="store_true", help="load even if this exact file was the last one loaded")
-    load.add_argument("--dry-run", action="store_true", help="read and validate everything, write nothing")
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
-    load.add_argument("--quiet", action="store_true", help="print nothing on success")
-    folder = commands.add_parser("load-dir", help="load every <layer>.gpkg of a folder, wards first")
+    load = commands.add_parser("load", help="load a file into a layer", epilog=EXAMPLES, formatter_class=_formatter)
+    _load_arguments(load)
+    folder = commands.add_parser("load-dir", help="load every <layer>.<ext> file of a folder, wards first")
     folder.add_argument("folder", type=Path)
-    folder.add_argument("--mode", choices=("replace", "append", "upsert"), help="as for 'gis load'")
-    folder.add_argument("--quiet", action="store_true", help="print nothing on success")
-    commands.add_parser("layers", help="list the layers and their row counts")
+    folder.add_argument("--mode", choices=MODES, help="as for 'gis load'")
+    folder.add_argument("--crs", help="as for 'gis load'")
+    _output_arguments(folder)
+    loads = commands.add_parser("loads", help="load history: list, show, rollback")
+    actions = loads.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="recent loads, newest first")
+    listing.add_argument("--layer")
+    listing.add_argument("--limit", type=int, default=20)
+    for name, text in (("show", "one load in full"), ("rollback", "restore the layer to its state before a load")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("id", type=int)
+        _output_arguments(action)
+    listing.add_argument("--json", action="store_true", help="print as JSON")
+    layers = commands.add_parser("layers", help="list the layers and their row counts")
+    layers.add_argument("--json", action="store_true", help="print as JSON")
     return parser
 
 
@@ -58,47 +90,9 @@ def _setup_django() -> None:
     django.setup()
 
 
-def cmd_load(args: argparse.Namespace) -> dict[str, Any]:
-    from loaders.pipeline import LoadOptions, run
-
-    options = LoadOptions(
-        mode=args.mode,
-        crs=args.crs,
-        source_layer=args.source_layer,
-        max_errors=args.max_errors,
-        force=args.force,
-        dry_run=args.dry_run,
-    )
-    return run(args.layer, args.file, options).as_dict()
-
-
-def cmd_load_dir(args: argparse.Namespace) -> dict[str, Any]:
-    from layers.registry import LOAD_ORDER
-    from loaders.pipeline import LoadOptions, run
-
-    files = [(layer, args.folder / f"{layer}.gpkg") for layer in LOAD_ORDER]
-    present = [(layer, path) for layer, path in files if path.exists()]
-    if not present:
-        from gis_server.errors import UsageError
-
-        raise UsageError(f"{args.folder}: no <layer>.gpkg files ({', '.join(LOAD_ORDER)})")
-    results = [run(layer, path, LoadOptions(mode=args.mode)) for layer, path in present]
-    done = all(r.status in ("done", "unchanged") for r in results)
-    return {"status": "done" if done else "partial", "message": "\n".join(r.message for r in results)}
-
-
-def cmd_layers(args: argparse.Namespace) -> dict[str, Any]:
-    from gis_server.health import report
-
-    return {"layers": report()["layers"]}
-
-
 def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
     if getattr(args, "json", False):
         print(json.dumps(result, ensure_ascii=False, default=str, indent=2))
-    elif "layers" in result:
-        for layer, count in result["layers"].items():
-            print(f"{layer:16} {count:>10}")
     elif not getattr(args, "quiet", False) or result.get("status") not in ("done", "unchanged"):
         print(result["message"])
 
@@ -106,25 +100,29 @@ def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_django()
-    from django.db import DatabaseError
+    from django.db import DatabaseError, OperationalError
 
     from gis_server.errors import DatabaseUnavailable, GisError
+    from loaders import commands
 
-    handlers = {"load": cmd_load, "load-dir": cmd_load_dir, "layers": cmd_layers}
     try:
-        result = handlers[args.command](args)
+        result = commands.dispatch(args)
     except GisError as error:
+        if getattr(args, "json", False):
+            print(json.dumps({"status": "error", "exit_code": error.exit_code, **error.as_dict()}, ensure_ascii=False))
         print(f"error: {error.user_message}", file=sys.stderr)
         return error.exit_code
-    except DatabaseError:
-        unavailable = DatabaseUnavailable()
-        print(f"error: {unavailable.user_message} Check DATABASE_URL or run 'make run'.", file=sys.stderr)
-        return unavailable.exit_code
+    except OperationalError:
+        print(f"error: {DatabaseUnavailable().user_message} Check DATABASE_URL or run 'make run'.", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"error: the database refused the change ({type(exc).__name__}); nothing was written", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)
         return 130
     _print(result, args)
-    return 0
+    return 1 if result.get("status") == "partial" else 0
 
 
 if __name__ == "__main__":

@@ -30,20 +30,27 @@ def current_user() -> str:
 
 def unchanged_since(layer_id: str, digest: str) -> Load | None:
     """The layer's latest successful load, if it came from a file with this digest."""
-    latest = Load.objects.filter(layer=layer_id, status="done").order_by("-id").first()
+    latest = Load.objects.filter(layer=layer_id, status="done").exclude(mode="rollback").order_by("-id").first()
     return latest if latest is not None and latest.sha256 == digest else None
 
 
-def begin(layer_id: str, path: Path, digest: str, mode: str, options: dict[str, Any]) -> Load:
+def begin(layer_id: str, source: str, digest: str, mode: str, options: dict[str, Any]) -> Load:
     return Load.objects.create(
         layer=layer_id,
-        source=str(path),
+        source=source,
         sha256=digest,
         mode=mode,
         options=options,
         user=current_user(),
         started_at=timezone.now(),
     )
+
+
+def rejected(layer_id: str, source: str, digest: str, options: dict[str, Any], report: dict[str, Any]) -> Load:
+    """A run refused for its data still leaves a record (nothing else is written)."""
+    load = begin(layer_id, source, digest, str(options.get("mode") or ""), options)
+    finish(load, "rejected", report.get("counts", {}), report, None)
+    return load
 
 
 def finish(load: Load, status: str, counts: dict[str, int], report: dict[str, Any], extent: Any) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from gis_server.errors import DataRejected
+from layers import vocabulary
 from layers.registry import Field, Kind, Layer
+from loaders.profile import MappingProfile
 
 CENTRELINE_ALIASES = ("centreline_wkt", "centerline_wkt", "centreline", "timduong_wkt", "tim_wkt")
 
@@ -38,6 +40,7 @@ class MappedTable:
     centreline_wkt: list[Any] | None
     problems: list[Problem] = field(default_factory=list)
     source_names: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def match_columns(layer: Layer, available: list[str]) -> dict[str, str]:
@@ -52,10 +55,10 @@ def match_columns(layer: Layer, available: list[str]) -> dict[str, str]:
     return matched
 
 
-def require_columns(layer: Layer, matched: dict[str, str], filename: str) -> None:
+def require_columns(layer: Layer, matched: dict[str, str], filename: str, constants: dict[str, Any]) -> None:
     """Refuse a file that lacks a required column, naming what would have been accepted."""
     for spec in layer.required_fields:
-        if spec.name not in matched:
+        if spec.name not in matched and spec.name not in constants:
             accepted = ", ".join((spec.name, *spec.aliases))
             raise DataRejected(
                 f"{filename}: no column for required field {spec.name!r} ({spec.title_vi}); "
@@ -100,8 +103,21 @@ CONVERTERS: dict[Kind, Callable[[Any], Any]] = {
 }
 
 
+def _fast_path(spec: Field, values: np.ndarray) -> list[Any] | None:
+    """Columns GDAL already typed need no per-value parsing."""
+    if spec.kind is Kind.INTEGER and values.dtype.kind in "iu":
+        return list(values.tolist())
+    if spec.kind is Kind.REAL and values.dtype.kind in "iuf":
+        floats = values.astype(np.float64)
+        return [None if math.isnan(v) else v for v in floats.tolist()]
+    return None
+
+
 def convert_column(spec: Field, values: np.ndarray, fids: np.ndarray, problems: list[Problem]) -> list[Any]:
     """Convert one column; a bad value becomes None plus a Problem naming the feature."""
+    fast = _fast_path(spec, values)
+    if fast is not None:
+        return fast
     convert = CONVERTERS[spec.kind]
     out: list[Any] = []
     for fid, value in zip(fids.tolist(), values.tolist(), strict=True):
@@ -113,20 +129,94 @@ def convert_column(spec: Field, values: np.ndarray, fids: np.ndarray, problems: 
     return out
 
 
-def map_fields(layer: Layer, columns: dict[str, np.ndarray], fids: np.ndarray, filename: str) -> MappedTable:
-    """Apply the layer's default profile to the source columns."""
-    matched = match_columns(layer, list(columns))
-    require_columns(layer, matched, filename)
+def _profile_columns(profile: MappingProfile, available: list[str], filename: str) -> dict[str, str]:
+    for name, column in profile.fields.items():
+        if column not in available:
+            raise DataRejected(
+                f"{filename}: the mapping file maps {name} to column {column!r}, which the file does not have; "
+                f"its columns: {', '.join(available)}"
+            )
+    return dict(profile.fields)
+
+
+def _column_values(spec: Field, source: MappingSource, problems: list[Problem]) -> list[Any]:
+    if spec.name in source.profile.constants:
+        value = source.profile.constants[spec.name]
+        return convert_column(spec, np.array([value] * len(source.fids), dtype=object), source.fids, problems)
+    if spec.name in source.matched:
+        return convert_column(spec, source.columns[source.matched[spec.name]], source.fids, problems)
+    return [None] * len(source.fids)
+
+
+@dataclass(frozen=True)
+class MappingSource:
+    columns: dict[str, np.ndarray]
+    fids: np.ndarray
+    matched: dict[str, str]
+    profile: MappingProfile
+
+
+def map_fields(
+    layer: Layer, columns: dict[str, np.ndarray], fids: np.ndarray, filename: str, profile: MappingProfile | None = None
+) -> MappedTable:
+    """Apply the layer's default profile, amended by a mapping file, then the value maps and vocabularies."""
+    profile = profile or MappingProfile()
+    matched = match_columns(layer, list(columns)) | _profile_columns(profile, list(columns), filename)
+    require_columns(layer, matched, filename, profile.constants)
+    source = MappingSource(columns, fids, matched, profile)
     problems: list[Problem] = []
-    mapped = {
-        spec.name: convert_column(spec, columns[matched[spec.name]], fids, problems)
-        if spec.name in matched
-        else [None] * len(fids)
-        for spec in layer.fields
-    }
-    centreline = None
+    mapped = {spec.name: _column_values(spec, source, problems) for spec in layer.fields}
+    table = MappedTable(columns=mapped, centreline_wkt=None, problems=problems, source_names=matched)
+    apply_value_maps(table, profile, fids)
+    apply_vocabularies(table, fids)
     if layer.centreline:
         lowered = {name.lower(): name for name in columns}
-        source = next((lowered[a] for a in CENTRELINE_ALIASES if a in lowered), None)
-        centreline = None if source is None else [_text(v) for v in columns[source].tolist()]
-    return MappedTable(columns=mapped, centreline_wkt=centreline, problems=problems, source_names=matched)
+        column = next((lowered[a] for a in CENTRELINE_ALIASES if a in lowered), None)
+        table.centreline_wkt = None if column is None else [_text(v) for v in columns[column].tolist()]
+    return table
+
+
+def apply_value_maps(table: MappedTable, profile: MappingProfile, fids: np.ndarray) -> None:
+    """The mapping file's value maps: source value → loaded value, matched exactly, then without diacritics."""
+    for name, value_map in profile.values.items():
+        folded = {vocabulary.fold(k): v for k, v in value_map.items()}
+        column = table.columns[name]
+        for i, value in enumerate(column):
+            if value is not None:
+                key = str(value)
+                column[i] = value_map.get(key, folded.get(vocabulary.fold(key), value))
+
+
+def _ward_codes(table: MappedTable, name: str, lookup: Callable[[str], str | None], fids: np.ndarray) -> None:
+    column = table.columns.get(name)
+    if column is None:
+        return
+    memo: dict[str, str | None] = {}
+    for i, value in enumerate(column):
+        if value is None:
+            continue
+        key = str(value)
+        code = memo[key] if key in memo else memo.setdefault(key, lookup(key))
+        if code is None:
+            table.warnings.append(Problem(int(fids[i]), name, f"{value!r} is not a known ward name or GSO code"))
+        else:
+            column[i] = code
+
+
+def apply_vocabularies(table: MappedTable, fids: np.ndarray) -> None:
+    """Old ward names → GSO codes, 2025 ward names → codes, legacy land-use codes and names → current codes."""
+    _ward_codes(table, "ward_code", vocabulary.old_ward_code, fids)
+    _ward_codes(table, "ward_2025_code", vocabulary.ward_2025_code, fids)
+    column = table.columns.get("land_use")
+    if column is None:
+        return
+    memo: dict[str, tuple[str, list[str]]] = {}
+    for i, value in enumerate(column):
+        if value is None:
+            continue
+        key = str(value)
+        if key not in memo:
+            memo[key] = vocabulary.canonical_land_use(key)
+        column[i], unknown = memo[key]
+        if unknown:
+            table.warnings.append(Problem(int(fids[i]), "land_use", f"unknown land-use code(s) {', '.join(unknown)}"))

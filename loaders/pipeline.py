@@ -1,7 +1,8 @@
-"""One load, stage by stage: read → reproject → map → validate → stage → swap.
+"""One load, stage by stage: read → decode → reproject → map → validate → stage → swap.
 
-The stages are pure functions over arrays except the last two, which run in a
-single database transaction: nothing is written unless everything succeeds.
+Everything before the swap works on arrays in memory and touches no live
+table; the swap runs in one transaction under the layer's advisory lock, so a
+failed or killed run leaves the live table exactly as it was.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.db import connection, transaction
 
 from gis_server.errors import DataRejected, UsageError
 from layers import registry
-from layers.crs import VN2000_SRID
-from loaders import history, staging
+from loaders import history, quality
+from loaders.decode import decode_text
 from loaders.mapping import MappedTable, Problem, map_fields
-from loaders.read import read_source
+from loaders.profile import MappingProfile, load_profile
+from loaders.progress import Progress
+from loaders.read import SourceTable
 from loaders.reproject import source_crs, to_vn2000
+from loaders.rightofway import derive_right_of_way
 from loaders.validate import Validated, validate
 
 MODES = ("replace", "append", "upsert")
@@ -31,10 +34,18 @@ MAX_LISTED = 20
 class LoadOptions:
     mode: str | None = None
     crs: str | None = None
+    encoding: str | None = None
+    mapping: Path | None = None
     source_layer: str | None = None
     max_errors: int = 0
+    strict: bool = False
     force: bool = False
     dry_run: bool = False
+    progress: bool = False
+
+    def recorded(self) -> dict[str, Any]:
+        """The options worth keeping in the load record."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in self.__dict__.items() if v and k != "progress"}
 
 
 @dataclass
@@ -45,8 +56,20 @@ class LoadResult:
     status: str
     counts: dict[str, int]
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     repaired: list[int] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+
+    def report(self) -> dict[str, Any]:
+        """Everything a person needs to fix the source: every finding with its feature id and field."""
+        return {
+            "counts": self.counts,
+            "notes": self.notes,
+            "repaired": self.repaired,
+            "problems": [p.__dict__ for p in self.problems],
+            "warnings": [p.__dict__ for p in self.warnings],
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,48 +77,98 @@ class LoadResult:
             "source": self.source,
             "load_id": self.load_id,
             "status": self.status,
-            "counts": self.counts,
             "message": self.message,
-            "repaired": self.repaired[:MAX_LISTED],
-            "problems": [p.__dict__ for p in self.problems[:MAX_LISTED]],
+            **self.report(),
         }
 
 
 @dataclass
 class Prepared:
-    """A file read, reprojected, mapped and validated: ready to stage."""
+    """A file read, decoded, reprojected, mapped and validated: ready to stage."""
 
     path: Path
     digest: str
     fids: np.ndarray
     mapped: MappedTable
     checked: Validated
+    warnings: list[Problem]
+    notes: dict[str, Any]
+
+    def counts(self) -> dict[str, int]:
+        rejected = len({p.fid for p in self.checked.rejected})
+        return {"read": len(self.fids), "repaired": len(self.checked.repaired), "rejected": rejected}
 
 
-def prepare(layer: registry.Layer, path: Path, options: LoadOptions) -> tuple[np.ndarray, MappedTable, Validated]:
-    """Everything before the database: read, reproject, map and validate."""
-    source = read_source(path, options.source_layer)
+def read(layer: registry.Layer, path: Path, options: LoadOptions, profile: MappingProfile) -> SourceTable:
+    """Drawings (DXF/DGN) are polygonized with their labels joined; everything else is read as features."""
+    if path.suffix.lower() in (".dxf", ".dgn"):
+        from loaders.drawing import read_cad
+
+        return read_cad(layer, path, profile.drawing)
+    from loaders.read import read_source
+
+    return read_source(path, options.source_layer)
+
+
+def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: Progress) -> Prepared:
+    """Everything before the database transaction."""
+    profile = load_profile(options.mapping, layer)
+    progress.note(f"reading {path.name}")
+    source = read(layer, path, options, profile)
+    decoded = decode_text(source.columns, source.raw_text, options.encoding)
     geoms = shapely.from_wkb(source.wkb)
     src = source_crs(source.crs, options.crs, geoms[~shapely.is_missing(geoms)], path.name)
+    progress.note(f"{len(source)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
     geoms = to_vn2000(geoms, src)
-    mapped = map_fields(layer, source.columns, source.fids, path.name)
-    checked = validate(layer, source.fids, geoms, mapped)
-    if checked.centrelines is not None:
-        lines = np.array(checked.centrelines, dtype=object)
-        checked.centrelines = list(to_vn2000(lines, src))
-    return source.fids, mapped, checked
+    mapped = map_fields(layer, decoded.columns, source.fids, path.name, profile)
+    derived = derive_right_of_way(layer, source.fids, geoms, mapped)
+    checked = validate(layer, source.fids, derived.geoms, mapped)
+    checked.rejected.extend([*derived.problems, *source.problems])
+    checked.centrelines = _centrelines(checked, derived.centrelines, src)
+    progress.note("checking extent, overlaps and areas")
+    warnings = [*mapped.warnings, *_quality(layer, source.fids, checked, mapped)]
+    notes = {
+        "encoding": decoded.encoding,
+        "converted_values": decoded.converted,
+        "encoding_reason": decoded.reason,
+        "source_crs": src.name,
+        "source_layer": source.layer,
+        "derived_right_of_way": derived.derived,
+    }
+    return Prepared(path, "", source.fids, mapped, checked, warnings, notes)
 
 
-def _rejection_message(path: Path, problems: list[Problem], limit: int) -> str:
-    first = problems[0]
-    return (
-        f"{path.name}: {len(problems)} feature problem(s), more than --max-errors {limit}; nothing was written. "
-        f"First: feature {first.fid}, field {first.field}: {first.message}. Fix the source or raise --max-errors."
-    )
+def _centrelines(checked: Validated, derived: np.ndarray | None, src: Any) -> list[Any] | None:
+    """Centrelines from a WKT column (reprojected like the geometries) or from the lines a ROW was derived from."""
+    lines = None if checked.centrelines is None else to_vn2000(np.array(checked.centrelines, dtype=object), src)
+    if derived is None:
+        return None if lines is None else list(lines)
+    if lines is None:
+        return list(derived)
+    return [d if d is not None else w for d, w in zip(derived, lines, strict=True)]
+
+
+def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped: MappedTable) -> list[Problem]:
+    from loaders.district import outline
+
+    keep = checked.keep
+    geoms = checked.geoms[keep]
+    checked.rejected.extend(quality.outside(fids[keep], geoms, outline()))
+    bad = {p.fid for p in checked.rejected}
+    checked.keep = np.array([i for i in keep.tolist() if int(fids[i]) not in bad], dtype=np.int64)
+    keep = checked.keep
+    official = mapped.columns.get("area")
+    areas = None if official is None else [official[i] for i in keep]
+    return [
+        *quality.overlaps(layer, fids[keep], checked.geoms[keep]),
+        *quality.area_gaps(layer, fids[keep], checked.geoms[keep], areas),
+    ]
 
 
 def _check_mode(layer: registry.Layer, mode: str | None) -> str:
-    existing = _row_count(layer)
+    from loaders.swap import row_count
+
+    existing = row_count(layer)
     if mode is None:
         if existing:
             raise UsageError(
@@ -107,87 +180,55 @@ def _check_mode(layer: registry.Layer, mode: str | None) -> str:
     return mode
 
 
-def _row_count(layer: registry.Layer) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT count(*) FROM "{layer.table}"')  # noqa: S608 - identifier from the registry
-        return int(cursor.fetchone()[0])
+def _judge(layer: registry.Layer, ready: Prepared, options: LoadOptions, mode: str, result: LoadResult) -> None:
+    """Refuse the load (recording why) when there are more rejects than allowed, or warnings under --strict."""
+    rejected = result.counts["rejected"]
+    findings = ready.checked.rejected if rejected > options.max_errors else []
+    if not findings and options.strict and ready.warnings:
+        findings = ready.warnings
+    if not findings:
+        return
+    first = findings[0]
+    limit = "--strict" if rejected <= options.max_errors else f"more than --max-errors {options.max_errors}"
+    error = DataRejected(
+        f"{ready.path.name}: {len(findings)} finding(s), {limit}; nothing was written. First: feature {first.fid}, "
+        f"field {first.field}: {first.message}. Fix the source, or see 'gis loads show' for the full list."
+    )
+    if not options.dry_run:
+        report = {**result.report(), "message": error.user_message}
+        history.rejected(layer.id, str(ready.path), ready.digest, {**options.recorded(), "mode": mode}, report)
+    raise error
 
 
 def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     """Load one file into one layer; raises a GisError subclass with a one-line message on failure."""
+    if layer_id in {r.id for r in registry.RASTERS}:
+        from loaders.raster import load_raster
+
+        return load_raster(layer_id, path, options)
     try:
         layer = registry.get(layer_id)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from exc
     mode = _check_mode(layer, options.mode)
-    digest = history.sha256(path) if path.exists() else ""
-    previous = None if options.force else history.unchanged_since(layer.id, digest)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    digest = history.sha256(path)
+    previous = None if options.force or options.dry_run else history.unchanged_since(layer.id, digest)
     if previous is not None:
         message = f"{layer.id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
         return LoadResult(layer.id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
-    fids, mapped, checked = prepare(layer, path, options)
-    counts = {"read": len(fids), "repaired": len(checked.repaired), "rejected": len({p.fid for p in checked.rejected})}
-    if counts["rejected"] > options.max_errors:
-        raise DataRejected(_rejection_message(path, checked.rejected, options.max_errors))
-    result = LoadResult(layer.id, str(path), None, "dry-run", counts, checked.rejected, checked.repaired)
+    progress = Progress(options.progress)
+    ready = prepare(layer, path, options, progress)
+    ready.digest = digest
+    result = LoadResult(
+        layer.id, str(path), None, "dry-run", ready.counts(), ready.checked.rejected, ready.warnings,
+        ready.checked.repaired, ready.notes,
+    )  # fmt: skip
+    _judge(layer, ready, options, mode, result)
     if options.dry_run:
-        result.message = f"{layer.id}: {path.name} would load {len(checked.keep)} features (dry run, nothing written)"
+        result.message = f"{layer.id}: {path.name} would load {len(ready.checked.keep)} features (dry run)"
         return result
-    return swap(layer, Prepared(path, digest, fids, mapped, checked), mode, options, result)
+    from loaders.swap import swap
 
-
-def swap(layer: registry.Layer, ready: Prepared, mode: str, options: LoadOptions, result: LoadResult) -> LoadResult:
-    """Stage with COPY and change the live table, all in one transaction under the layer's lock."""
-    path = ready.path
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(*staging.lock(layer))
-        load = history.begin(layer.id, path, ready.digest, mode, {k: v for k, v in options.__dict__.items() if v})
-        _copy(cursor, layer, ready)
-        derive = staging.assign_ward_2025(layer, registry.WARDS_2025.table)
-        if derive is not None:
-            cursor.execute(*derive)
-        old_extent = _old_extent(cursor, layer, mode)
-        if mode == "replace":
-            cursor.execute(staging.delete_all(layer))
-        cursor.execute(*staging.insert_from_stage(layer, load.pk, upsert=mode == "upsert"))
-        written = cursor.rowcount
-        cursor.execute(*staging.changed_extent(old_extent))
-        changed = cursor.fetchone()[0]
-        result.counts["written"] = written
-        result.load_id = load.pk
-        result.status = "done"
-        report = {"repaired": result.repaired, "problems": [p.__dict__ for p in result.problems]}
-        history.finish(load, "done", result.counts, report, changed)
-        cursor.execute(staging.drop_stage())
-    result.message = f"{layer.id}: loaded {written} features from {path.name} (load {load.pk}, {mode})"
-    return result
-
-
-def _old_extent(cursor: Any, layer: registry.Layer, mode: str) -> Any:
-    if mode == "append":
-        return None
-    statement = staging.extent(layer.table) if mode == "replace" else staging.keyed_old_rows_extent(layer)
-    cursor.execute(statement)
-    return cursor.fetchone()[0]
-
-
-def _copy(cursor: Any, layer: registry.Layer, ready: Prepared) -> None:
-    fids, mapped, checked = ready.fids, ready.mapped, ready.checked
-    cursor.execute(staging.drop_stage())
-    cursor.execute(staging.create_stage(layer))
-    keep = checked.keep
-    geoms = shapely.to_wkb(shapely.set_srid(checked.geoms[keep], VN2000_SRID), hex=True, include_srid=True)
-    columns: list[list[Any]] = [[mapped.columns[name][i] for i in keep] for name in layer.field_names]
-    columns.append(list(geoms))
-    if layer.centreline:
-        lines = checked.centrelines or [None] * len(fids)
-        columns.append([_hex(lines[i]) for i in keep])
-    with cursor.cursor.copy(staging.copy_stage(layer)) as copy:
-        for row in staging.stage_rows(fids[keep].tolist(), columns):
-            copy.write_row(row)
-
-
-def _hex(geom: Any) -> str | None:
-    if geom is None:
-        return None
-    return str(shapely.to_wkb(shapely.set_srid(geom, VN2000_SRID), hex=True, include_srid=True))
+    return swap(layer, ready, mode, options, result, progress)

@@ -37,12 +37,48 @@ def looks_like_vn2000(geoms: np.ndarray) -> bool:
     return bool(xmin > bxmin - margin and xmax < bxmax + margin and ymin > bymin - margin and ymax < bymax + margin)
 
 
+def _tm3_parameters(src: CRS) -> tuple[float, float] | None:
+    """(central meridian, scale) when ``src`` is a Transverse Mercator projection, else None."""
+    operation = src.coordinate_operation
+    if not src.is_projected or operation is None or "Transverse Mercator" not in operation.method_name:
+        return None
+    params = {p.name: float(p.value) for p in operation.params if isinstance(p.value, int | float)}
+    return params.get("Longitude of natural origin", 0.0), params.get("Scale factor at natural origin", 0.0)
+
+
+def lacks_datum_shift(src: CRS) -> bool:
+    """A VN-2000-style TM-3 (k 0.9999 on the WGS84 ellipsoid) that names no VN-2000 datum and carries no shift.
+
+    This is what most cadastral .prj files say: read as it is, the data would
+    be taken as WGS84 and land about 225 m off.
+    """
+    tm = _tm3_parameters(src)
+    if tm is None or src.is_bound or abs(tm[1] - 0.9999) > 1e-9 or not 102.0 <= tm[0] <= 109.5:
+        return False
+    datum = src.datum.name if src.datum else ""
+    return not ("2000" in datum and ("VN" in datum or "Vietnam" in datum))
+
+
+def _check_declared(src: CRS, geoms: np.ndarray, filename: str) -> CRS:
+    if lacks_datum_shift(src):
+        raise UsageError(
+            f"{filename}: its CRS is VN-2000 TM-3 without the datum shift (taken literally it lands ~225 m off, "
+            "and PROJ's guess is 0.8 m off); if the data is VN-2000 / TM-3 105°45', give --crs vn2000-hcm"
+        )
+    if src.is_geographic and len(geoms):
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
+            hint = "they look like VN-2000 TM-3: give --crs vn2000-hcm" if looks_like_vn2000(geoms) else "give --crs"
+            raise UsageError(f"{filename}: tagged {src.name} but the coordinates are not degrees; {hint}")
+    return src
+
+
 def source_crs(declared: str | None, override: str | None, geoms: np.ndarray, filename: str) -> CRS:
-    """The CRS to read the file in: --crs wins, then the file's own; none at all is refused."""
+    """The CRS to read the file in: --crs wins, then the file's own if complete; none at all is refused."""
     if override:
         return parse_crs(override)
     if declared:
-        return CRS.from_user_input(declared)
+        return _check_declared(CRS.from_user_input(declared), geoms, filename)
     if looks_like_vn2000(geoms):
         raise UsageError(
             f"{filename}: no coordinate system, and the coordinates look like VN-2000 / TM-3 105°45'; "

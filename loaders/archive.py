@@ -1,0 +1,91 @@
+"""SQL builders for the row archive: what a load replaced, and putting it back on rollback.
+
+Each layer table ``layer_x`` has ``layer_x_archive`` with the same attributes
+and geometry, the live row's id (``row_id``), the load that wrote the row
+(``load_id``) and the load that replaced or overwrote it (``archived_by``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from layers.registry import Layer
+from loaders.staging import STAGE, data_columns
+
+
+def archive_table(layer: Layer) -> str:
+    return f"{layer.table}_archive"
+
+
+def _names(names: list[str], prefix: str = "") -> sql.Composed:
+    return sql.SQL(", ").join(sql.SQL(prefix) + sql.Identifier(n) for n in names)
+
+
+def _key_match(left: str, right: str, layer: Layer) -> sql.Composed:
+    return sql.SQL(" AND ").join(
+        sql.SQL("{}.{} = {}.{}").format(
+            sql.Identifier(left), sql.Identifier(k), sql.Identifier(right), sql.Identifier(k)
+        )
+        for k in layer.key
+    )
+
+
+def archive_rows(layer: Layer, load_id: int, keyed: bool) -> tuple[sql.Composed, list[Any]]:
+    """Copy live rows into the archive before a load changes them: all rows, or (upsert) those with a staged key."""
+    names = data_columns(layer)
+    statement = sql.SQL(
+        "INSERT INTO {archive} (row_id, {names}, load_id, archived_by) "
+        "SELECT l.id, {lnames}, l.load_id, %s FROM {live} l"
+    ).format(
+        archive=sql.Identifier(archive_table(layer)),
+        names=_names(names),
+        lnames=_names(names, "l."),
+        live=sql.Identifier(layer.table),
+    )
+    if keyed:
+        statement += sql.SQL(" WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})").format(
+            stage=sql.Identifier(STAGE), match=_key_match("l", "s", layer)
+        )
+    return statement, [load_id]
+
+
+def later_conflicts(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    """Later loads that changed rows this load wrote, or wrote rows with keys this load replaced."""
+    statement = sql.SQL(
+        "SELECT archived_by FROM {archive} WHERE load_id = %s AND archived_by > %s "
+        "UNION SELECT l.load_id FROM {live} l JOIN {archive} a ON {match} WHERE a.archived_by = %s AND l.load_id > %s "
+        "ORDER BY 1"
+    ).format(
+        archive=sql.Identifier(archive_table(layer)),
+        live=sql.Identifier(layer.table),
+        match=_key_match("l", "a", layer),
+    )
+    return statement, [load_id, load_id, load_id, load_id]
+
+
+def rollback_extent(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    statement = sql.SQL(
+        "SELECT ST_Envelope(ST_Collect(geom)) FROM (SELECT geom FROM {live} WHERE load_id = %s "
+        "UNION ALL SELECT geom FROM {archive} WHERE archived_by = %s) g"
+    ).format(live=sql.Identifier(layer.table), archive=sql.Identifier(archive_table(layer)))
+    return statement, [load_id, load_id]
+
+
+def remove_written(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    return sql.SQL("DELETE FROM {} WHERE load_id = %s").format(sql.Identifier(layer.table)), [load_id]
+
+
+def restore_archived(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    """Put back, with their original ids, the rows this load had replaced."""
+    names = data_columns(layer)
+    statement = sql.SQL(
+        "INSERT INTO {live} (id, {names}, load_id) "
+        "SELECT row_id, {names}, load_id FROM {archive} WHERE archived_by = %s"
+    ).format(live=sql.Identifier(layer.table), names=_names(names), archive=sql.Identifier(archive_table(layer)))
+    return statement, [load_id]
+
+
+def forget_archived(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    return sql.SQL("DELETE FROM {} WHERE archived_by = %s").format(sql.Identifier(archive_table(layer))), [load_id]

@@ -1,0 +1,75 @@
+"""What each `gis` sub-command does, called by `loaders.cli` with parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from gis_server.errors import UsageError
+from layers import registry
+
+# File kinds a delivery folder may hold, in the order they are tried for a layer.
+DELIVERY_SUFFIXES = (".gpkg", ".shp", ".zip", ".gdb", ".geojson", ".csv", ".dxf", ".dgn", ".tif")
+
+
+def load(args: argparse.Namespace) -> dict[str, Any]:
+    from loaders.pipeline import LoadOptions, run
+
+    options = LoadOptions(
+        mode=args.mode,
+        crs=args.crs,
+        encoding=args.encoding,
+        mapping=args.mapping,
+        source_layer=args.source_layer,
+        max_errors=args.max_errors,
+        strict=args.strict,
+        force=args.force,
+        dry_run=args.dry_run,
+        progress=not (args.quiet or args.json),
+    )
+    return run(args.layer, args.file, options).as_dict()
+
+
+def _delivery_file(folder: Path, layer_id: str) -> Path | None:
+    return next((folder / f"{layer_id}{s}" for s in DELIVERY_SUFFIXES if (folder / f"{layer_id}{s}").exists()), None)
+
+
+def load_dir(args: argparse.Namespace) -> dict[str, Any]:
+    from loaders.pipeline import LoadOptions, run
+
+    order = [*registry.LOAD_ORDER, *(r.id for r in registry.RASTERS)]
+    present = [(layer, path) for layer in order if (path := _delivery_file(args.folder, layer)) is not None]
+    if not present:
+        raise UsageError(f"{args.folder}: no <layer>.<ext> files for any of {', '.join(order)}")
+    results = [run(layer, path, LoadOptions(mode=args.mode, crs=args.crs)) for layer, path in present]
+    done = all(r.status in ("done", "unchanged") for r in results)
+    return {
+        "status": "done" if done else "partial",
+        "message": "\n".join(r.message for r in results),
+        "loads": [r.as_dict() for r in results],
+    }
+
+
+def loads(args: argparse.Namespace) -> dict[str, Any]:
+    from loaders import rollback as rollback_module
+    from loaders.listing import list_loads, show_load
+
+    if args.action == "list":
+        return list_loads(args.layer, args.limit)
+    if args.action == "show":
+        return show_load(args.id)
+    return rollback_module.rollback(args.id)
+
+
+def layers(args: argparse.Namespace) -> dict[str, Any]:
+    from gis_server.health import report
+
+    counts = report()["layers"]
+    lines = [f"{layer:16} {count:>10}" for layer, count in counts.items()]
+    return {"status": "done", "layers": counts, "message": "\n".join(lines)}
+
+
+def dispatch(args: argparse.Namespace) -> dict[str, Any]:
+    handlers = {"load": load, "load-dir": load_dir, "loads": loads, "layers": layers}
+    return handlers[args.command](args)

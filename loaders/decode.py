@@ -1,0 +1,58 @@
+"""Stage 2 — decode text: decide each file's encoding once, convert every text value to NFC Unicode.
+
+Byte-oriented sources arrive as ISO-8859-1 code points. Unicode sources
+(GeoPackage, GeoJSON, File Geodatabase) are taken as they are when any value
+holds a character above U+00FF (real Vietnamese always does); otherwise their
+text may be legacy bytes stored as Latin-1 characters, and is decided the
+same way as a DBF.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from gis_server.errors import UsageError
+from loaders import encodings
+
+
+@dataclass(frozen=True)
+class Decoded:
+    columns: dict[str, np.ndarray]
+    encoding: str
+    converted: int
+    reason: str
+
+
+def _text_columns(columns: dict[str, np.ndarray]) -> dict[str, list[str | None]]:
+    return {
+        name: [v if isinstance(v, str) else None for v in values.tolist()]
+        for name, values in columns.items()
+        if values.dtype == object
+    }
+
+
+def _has_unicode(text: dict[str, list[str | None]]) -> bool:
+    return any(v is not None and any(ord(c) > 0xFF for c in v) for values in text.values() for v in values)
+
+
+def decode_text(columns: dict[str, np.ndarray], raw: bool, forced: str | None) -> Decoded:
+    """Convert every text column; the report says which encoding was found and how many values changed."""
+    text = _text_columns(columns)
+    if not raw and not forced and _has_unicode(text):
+        normal = {n: [None if v is None else unicodedata.normalize("NFC", v) for v in vs] for n, vs in text.items()}
+        return Decoded(_merge(columns, normal), "utf-8", 0, "Unicode source")
+    try:
+        decoded, detection = encodings.decode_columns(text, forced=forced)
+    except ValueError as exc:
+        raise UsageError(f"--encoding {forced!r}: {exc}") from exc
+    return Decoded(_merge(columns, decoded), detection.encoding, detection.converted, detection.reason)
+
+
+def _merge(columns: dict[str, np.ndarray], text: dict[str, list[str | None]]) -> dict[str, np.ndarray]:
+    merged = dict(columns)
+    for name, values in text.items():
+        merged[name] = np.array(values, dtype=object)
+    return merged

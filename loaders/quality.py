@@ -1,0 +1,63 @@
+"""Stage 5b — data-quality checks that need the whole layer: district extent, overlaps, area gaps.
+
+Features outside the district are rejected; overlaps and official-vs-computed
+area gaps are warnings (``--strict`` makes them fatal). Thresholds are here,
+in one place, in square metres and ratios of VN-2000 areas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from layers.registry import Layer
+from loaders.mapping import Problem
+
+DISTRICT_MARGIN_M = 200.0
+OVERLAP_TOLERANCE_M2 = 0.5
+AREA_GAP_RATIO = 0.05
+AREA_GAP_MIN_M2 = 1.0
+
+
+def outside(fids: np.ndarray, geoms: np.ndarray, district: shapely.Geometry) -> list[Problem]:
+    """Features that do not touch the district (plus a margin): wrong CRS or wrong file, most often."""
+    zone = shapely.buffer(district, DISTRICT_MARGIN_M)
+    shapely.prepare(zone)
+    present = ~shapely.is_missing(geoms)
+    bad = present & ~shapely.intersects(zone, geoms)
+    return [
+        Problem(int(fids[i]), "geometry", f"outside the district (more than {DISTRICT_MARGIN_M:.0f} m from its wards)")
+        for i in np.flatnonzero(bad)
+    ]
+
+
+def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]:
+    """Pairs of features of an exclusive layer sharing more than the tolerance."""
+    if not layer.exclusive or len(geoms) < 2:
+        return []
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return []
+    areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    over = np.flatnonzero(areas > OVERLAP_TOLERANCE_M2)
+    return [
+        Problem(int(fids[left[k]]), "geometry", f"overlaps feature {int(fids[right[k]])} by {areas[k]:.1f} m²")
+        for k in over
+    ]
+
+
+def area_gaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray, official: list[object] | None) -> list[Problem]:
+    """Official area (diện tích) against the area computed in VN-2000, beyond 5 % and 1 m²."""
+    if official is None or "area" not in layer.field_names:
+        return []
+    stated = np.array([np.nan if v is None else float(v) for v in official], dtype=np.float64)  # type: ignore[arg-type]
+    computed = shapely.area(geoms)
+    gap = np.abs(stated - computed)
+    bad = (gap > AREA_GAP_MIN_M2) & (gap > AREA_GAP_RATIO * stated)
+    return [
+        Problem(int(fids[i]), "area", f"official {stated[i]:.1f} m² but the geometry measures {computed[i]:.1f} m²")
+        for i in np.flatnonzero(bad)
+    ]

@@ -1,0 +1,58 @@
+"""`gis loads rollback ID`: restore a layer to its state before one load.
+
+For a replace or upsert the load's rows are removed and the rows it had
+replaced come back from the archive with their ids; for an append its rows
+are removed. A later load that touched the same rows makes the rollback
+refuse, naming that load, because undoing it silently would lose its changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from gis_server.errors import UsageError
+from layers import registry
+from layers.models import Load
+from loaders import archive, history, staging
+
+
+def _load(load_id: int) -> Load:
+    try:
+        return Load.objects.get(pk=load_id)
+    except Load.DoesNotExist:
+        raise UsageError(f"there is no load {load_id}; 'gis loads list' shows them") from None
+
+
+def rollback(load_id: int) -> dict[str, Any]:
+    """Undo one completed load in one transaction; returns a small report with the new load record's id."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        load = _load(load_id)
+        layer = registry.get(load.layer)
+        cursor.execute(*staging.lock(layer))
+        load.refresh_from_db()
+        if load.status != "done" or load.mode == "rollback":
+            raise UsageError(f"load {load_id} is {load.status} ({load.mode}); only a completed load can be rolled back")
+        cursor.execute(*archive.later_conflicts(layer, load_id))
+        later = [row[0] for row in cursor.fetchall()]
+        if later:
+            names = ", ".join(map(str, later))
+            raise UsageError(
+                f"load(s) {names} changed rows of load {load_id} later; roll back {names} first (newest first)"
+            )
+        cursor.execute(*archive.rollback_extent(layer, load_id))
+        extent = cursor.fetchone()[0]
+        cursor.execute(*archive.remove_written(layer, load_id))
+        removed = cursor.rowcount
+        cursor.execute(*archive.restore_archived(layer, load_id))
+        restored = cursor.rowcount
+        cursor.execute(*archive.forget_archived(layer, load_id))
+        load.status = "rolled_back"
+        load.save(update_fields=["status"])
+        record = history.begin(layer.id, load.source, load.sha256, "rollback", {"load": load_id})
+        counts = {"removed": removed, "restored": restored}
+        history.finish(record, "done", counts, {"rolled_back_load": load_id, "at": timezone.now().isoformat()}, extent)
+    message = f"{layer.id}: rolled back load {load_id} ({removed} rows removed, {restored} restored; load {record.pk})"
+    return {"status": "done", "load_id": record.pk, "layer": layer.id, "counts": counts, "message": message}

@@ -1,0 +1,84 @@
+"""Stages 6 and 7 in the database: COPY into the stage, archive what changes, swap, record the load."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import shapely
+from django.db import connection, transaction
+from psycopg import sql
+
+from layers import registry
+from layers.crs import VN2000_SRID
+from loaders import archive, history, staging
+from loaders.progress import Progress
+
+if TYPE_CHECKING:
+    from loaders.pipeline import LoadOptions, LoadResult, Prepared
+
+
+def row_count(layer: registry.Layer) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(layer.table)))
+        return int(cursor.fetchone()[0])
+
+
+def swap(
+    layer: registry.Layer, ready: Prepared, mode: str, options: LoadOptions, result: LoadResult, progress: Progress
+) -> LoadResult:
+    """Stage with COPY and change the live table, all in one transaction under the layer's lock."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        progress.note(f"waiting for the {layer.id} lock")
+        cursor.execute(*staging.lock(layer))
+        load = history.begin(layer.id, str(ready.path), ready.digest, mode, options.recorded())
+        _copy(cursor, layer, ready, progress)
+        derive = staging.assign_ward_2025(layer, registry.WARDS_2025.table)
+        if derive is not None:
+            cursor.execute(*derive)
+        progress.note(f"swapping into {layer.table} ({mode})")
+        old_extent = _old_extent(cursor, layer, mode)
+        if mode != "append":
+            cursor.execute(*archive.archive_rows(layer, load.pk, keyed=mode == "upsert"))
+        if mode == "replace":
+            cursor.execute(staging.delete_all(layer))
+        cursor.execute(*staging.insert_from_stage(layer, load.pk, upsert=mode == "upsert"))
+        written = cursor.rowcount
+        cursor.execute(*staging.changed_extent(old_extent))
+        changed = cursor.fetchone()[0]
+        result.counts["written"] = written
+        result.load_id = load.pk
+        result.status = "done"
+        history.finish(load, "done", result.counts, result.report(), changed)
+        cursor.execute(staging.drop_stage())
+    result.message = f"{layer.id}: loaded {written} features from {ready.path.name} (load {load.pk}, {mode})"
+    if result.warnings:
+        result.message += f"; {len(result.warnings)} warning(s), see 'gis loads show {load.pk}'"
+    return result
+
+
+def _old_extent(cursor: Any, layer: registry.Layer, mode: str) -> Any:
+    if mode == "append":
+        return None
+    statement = staging.extent(layer.table) if mode == "replace" else staging.keyed_old_rows_extent(layer)
+    cursor.execute(statement)
+    return cursor.fetchone()[0]
+
+
+def _hex(geoms: Any) -> Any:
+    return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), hex=True, include_srid=True)
+
+
+def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progress) -> None:
+    fids, mapped, checked = ready.fids, ready.mapped, ready.checked
+    cursor.execute(staging.drop_stage())
+    cursor.execute(staging.create_stage(layer))
+    keep = checked.keep
+    columns: list[list[Any]] = [[mapped.columns[name][i] for i in keep] for name in layer.field_names]
+    columns.append(list(_hex(checked.geoms[keep])))
+    if layer.centreline:
+        lines = checked.centrelines or [None] * len(fids)
+        columns.append([None if lines[i] is None else str(_hex(lines[i])) for i in keep])
+    rows = staging.stage_rows(fids[keep].tolist(), columns)
+    with cursor.cursor.copy(staging.copy_stage(layer)) as copy:
+        for row in progress.iterate(rows, len(keep), "staging"):
+            copy.write_row(row)
