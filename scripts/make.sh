@@ -72,5 +72,6 @@ case "${1:-}" in
   setup) setup ;;
   test) setup; checks; "$VENV/bin/python" -m pytest ;;
   serve) python_venv; database; exec scripts/serve.sh ;;
-  *) echo "usage: scripts/make.sh run|setup|test|serve" >&2; exit 2 ;;
+  bench) setup; "$VENV/bin/python" -m bench "${@:2}" ;;
+  *) echo "usage: scripts/make.sh run|setup|test|serve|bench" >&2; exit 2 ;;
 esac
