@@ -36,7 +36,7 @@ def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]
     if not layer.exclusive or len(geoms) < 2:
         return []
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    left, right = tree.query(geoms, predicate="overlaps")
     pairs = left < right
     left, right = left[pairs], right[pairs]
     if not len(left):

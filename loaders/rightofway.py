@@ -42,5 +42,9 @@ def derive_right_of_way(layer: Layer, fids: np.ndarray, geoms: np.ndarray, mappe
     out = geoms.copy()
     out[usable] = shapely.buffer(geoms[usable], widths[usable] / 2.0, cap_style="flat", join_style="mitre")
     centrelines = np.full(len(geoms), None, dtype=object)
-    centrelines[lineal] = geoms[lineal]
+    lines = geoms[lineal]
+    single = shapely.get_type_id(lines) == 1
+    if single.any():
+        lines[single] = shapely.multilinestrings(lines[single], indices=np.arange(int(single.sum())))
+    centrelines[lineal] = lines
     return Derived(out, centrelines, int(usable.sum()), problems)

@@ -45,26 +45,42 @@ def _as_multi(geom: Any, wanted: Geometry) -> Any:
     return shapely.MultiLineString(parts)
 
 
+_MULTI_TYPE_ID = {Geometry.MULTIPOLYGON: 6, Geometry.MULTILINESTRING: 5}
+_SINGLE_TYPE_ID = {Geometry.MULTIPOLYGON: 3, Geometry.MULTILINESTRING: 1}
+
+
 def check_geometries(layer: Layer, fids: np.ndarray, geoms: np.ndarray, result: Validated) -> np.ndarray:
-    """Repair, normalise to the layer's multi type, and reject what cannot be used."""
+    """Repair, normalise to the layer's multi type, and reject what cannot be used.
+
+    The common cases (valid multi, valid single) are handled on whole arrays;
+    only invalid or odd features go through the per-feature path.
+    """
     out = np.empty(len(geoms), dtype=object)
-    invalid = ~shapely.is_valid(geoms)
-    for i, geom in enumerate(geoms):
-        fid = int(fids[i])
-        if geom is None or shapely.is_empty(geom):
-            result.rejected.append(Problem(fid, "geometry", "empty or missing geometry"))
-            continue
-        fixed = geom
-        if invalid[i]:
-            fixed = shapely.make_valid(geom)
-            result.repaired.append(fid)
-        multi = _as_multi(fixed, layer.geometry)
-        if multi is None:
-            found = fixed.geom_type
-            result.rejected.append(Problem(fid, "geometry", f"{found} where {layer.geometry} is expected"))
-            continue
-        out[i] = multi
+    types = shapely.get_type_id(geoms)
+    valid = shapely.is_valid(geoms)
+    multi = valid & (types == _MULTI_TYPE_ID[layer.geometry])
+    out[multi] = geoms[multi]
+    single = np.flatnonzero(valid & (types == _SINGLE_TYPE_ID[layer.geometry]))
+    if len(single):
+        promote = shapely.multipolygons if layer.geometry is Geometry.MULTIPOLYGON else shapely.multilinestrings
+        out[single] = promote(geoms[single], indices=np.arange(len(single)))
+    for i in np.flatnonzero(~multi & ~np.isin(np.arange(len(geoms)), single)):
+        out[i] = _one_geometry(layer, int(fids[i]), geoms[i], bool(valid[i]), result)
     return out
+
+
+def _one_geometry(layer: Layer, fid: int, geom: Any, valid: bool, result: Validated) -> Any:
+    if geom is None or shapely.is_empty(geom):
+        result.rejected.append(Problem(fid, "geometry", "empty or missing geometry"))
+        return None
+    fixed = geom
+    if not valid:
+        fixed = shapely.make_valid(geom)
+        result.repaired.append(fid)
+    multi = _as_multi(fixed, layer.geometry)
+    if multi is None:
+        result.rejected.append(Problem(fid, "geometry", f"{fixed.geom_type} where {layer.geometry} is expected"))
+    return multi
 
 
 def check_required(layer: Layer, fids: np.ndarray, mapped: MappedTable, result: Validated) -> None:
