@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +77,7 @@ def test_mapping_file_fields_constants_and_value_maps(tmp_path: Path) -> None:
 def test_bad_mapping_files_say_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
     mapping = tmp_path / "bad.yaml"
     mapping.write_text(text, encoding="utf-8")
-    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(UsageError, match=re.escape(message)):
         load_profile(mapping, registry.PARCELS)
 
 
