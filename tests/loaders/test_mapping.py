@@ -84,7 +84,7 @@ def test_bad_mapping_files_say_what_to_fix(tmp_path: Path, text: str, message: s
 def test_mapping_to_a_missing_column_names_the_columns(tmp_path: Path) -> None:
     mapping = tmp_path / "m.yaml"
     mapping.write_text("fields: {parcel_no: SOTHUA_X}\n", encoding="utf-8")
-    with pytest.raises(DataRejected, match="SOTHUA_X.*its columns: MaXa"):
+    with pytest.raises(DataRejected, match=r"SOTHUA_X.*its columns: MaXa"):
         map_fields(registry.PARCELS, columns(MaXa=["1"] * 3), FIDS, "f.gpkg", load_profile(mapping, registry.PARCELS))
 
 
