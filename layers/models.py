@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 
 from layers import registry
-from layers.crs import VN2000_SRID
+from layers.crs import VN2000_SRID, WEB_MERCATOR_SRID
 from layers.modelgen import LayerModel, build_archive_model, build_model
 
 MODELS: dict[str, type[LayerModel]] = {layer.id: build_model(layer, __name__) for layer in registry.LAYERS}
@@ -45,3 +45,27 @@ class Load(models.Model):
 
     def __str__(self) -> str:
         return f"load {self.pk} {self.layer} {self.status}"
+
+
+class RasterDataset(models.Model):
+    """A Cloud-Optimized GeoTIFF registered for a raster layer; one per layer is active (served)."""
+
+    layer = models.TextField()
+    path = models.TextField(help_text="COG file, Web Mercator")
+    source_sha256 = models.CharField(max_length=64)
+    width = models.IntegerField()
+    height = models.IntegerField()
+    bands = models.IntegerField()
+    resolution = models.FloatField(help_text="metres per pixel (Web Mercator)")
+    bounds = models.PolygonField(srid=WEB_MERCATOR_SRID)
+    load_id = models.BigIntegerField(db_index=True)
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "gis_raster"
+        constraints = (
+            models.UniqueConstraint(fields=("layer",), condition=models.Q(active=True), name="gis_raster_one_active"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.layer} {self.path}"

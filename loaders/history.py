@@ -66,7 +66,7 @@ def _as_polygon(extent: Any) -> Polygon | None:
     """ST_Envelope gives a point or a line for degenerate extents; keep only real boxes."""
     if extent is None:
         return None
-    geom = GEOSGeometry(extent)
+    geom = extent if isinstance(extent, GEOSGeometry) else GEOSGeometry(extent)
     if not isinstance(geom, Polygon):
         geom = geom.buffer(0.01).envelope
     return geom if isinstance(geom, Polygon) else None

@@ -26,33 +26,41 @@ def _load(load_id: int) -> Load:
         raise UsageError(f"there is no load {load_id}; 'gis loads list' shows them") from None
 
 
+def _rollback_rows(cursor: Any, layer: registry.Layer, load_id: int) -> tuple[dict[str, int], Any]:
+    cursor.execute(*staging.lock(layer))
+    cursor.execute(*archive.later_conflicts(layer, load_id))
+    later = [row[0] for row in cursor.fetchall()]
+    if later:
+        names = ", ".join(map(str, later))
+        raise UsageError(
+            f"load(s) {names} changed rows of load {load_id} later; roll back {names} first (newest first)"
+        )
+    cursor.execute(*archive.rollback_extent(layer, load_id))
+    extent = cursor.fetchone()[0]
+    cursor.execute(*archive.remove_written(layer, load_id))
+    removed = cursor.rowcount
+    cursor.execute(*archive.restore_archived(layer, load_id))
+    restored = cursor.rowcount
+    cursor.execute(*archive.forget_archived(layer, load_id))
+    return {"removed": removed, "restored": restored}, extent
+
+
 def rollback(load_id: int) -> dict[str, Any]:
     """Undo one completed load in one transaction; returns a small report with the new load record's id."""
+    from loaders.raster import rollback_raster
+
     with transaction.atomic(), connection.cursor() as cursor:
-        load = _load(load_id)
-        layer = registry.get(load.layer)
-        cursor.execute(*staging.lock(layer))
-        load.refresh_from_db()
+        load = Load.objects.select_for_update().filter(pk=load_id).first() or _load(load_id)
         if load.status != "done" or load.mode == "rollback":
             raise UsageError(f"load {load_id} is {load.status} ({load.mode}); only a completed load can be rolled back")
-        cursor.execute(*archive.later_conflicts(layer, load_id))
-        later = [row[0] for row in cursor.fetchall()]
-        if later:
-            names = ", ".join(map(str, later))
-            raise UsageError(
-                f"load(s) {names} changed rows of load {load_id} later; roll back {names} first (newest first)"
-            )
-        cursor.execute(*archive.rollback_extent(layer, load_id))
-        extent = cursor.fetchone()[0]
-        cursor.execute(*archive.remove_written(layer, load_id))
-        removed = cursor.rowcount
-        cursor.execute(*archive.restore_archived(layer, load_id))
-        restored = cursor.rowcount
-        cursor.execute(*archive.forget_archived(layer, load_id))
+        if load.layer in {r.id for r in registry.RASTERS}:
+            counts, extent = rollback_raster(load), load.changed_extent
+        else:
+            counts, extent = _rollback_rows(cursor, registry.get(load.layer), load_id)
         load.status = "rolled_back"
         load.save(update_fields=["status"])
-        record = history.begin(layer.id, load.source, load.sha256, "rollback", {"load": load_id})
-        counts = {"removed": removed, "restored": restored}
+        record = history.begin(load.layer, load.source, load.sha256, "rollback", {"load": load_id})
         history.finish(record, "done", counts, {"rolled_back_load": load_id, "at": timezone.now().isoformat()}, extent)
-    message = f"{layer.id}: rolled back load {load_id} ({removed} rows removed, {restored} restored; load {record.pk})"
-    return {"status": "done", "load_id": record.pk, "layer": layer.id, "counts": counts, "message": message}
+    removed, restored = counts["removed"], counts["restored"]
+    message = f"{load.layer}: rolled back load {load_id} ({removed} removed, {restored} restored; load {record.pk})"
+    return {"status": "done", "load_id": record.pk, "layer": load.layer, "counts": counts, "message": message}
