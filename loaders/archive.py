@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import sql
 
 from layers.registry import Layer
-from loaders.staging import STAGE, data_columns
+from loaders.staging import BOX, STAGE, data_columns
 
 
 def archive_table(layer: Layer) -> str:
@@ -67,7 +67,7 @@ def later_conflicts(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]
 
 def rollback_extent(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
     statement = sql.SQL(
-        "SELECT ST_Envelope(ST_Collect(geom)) FROM (SELECT geom FROM {live} WHERE load_id = %s "
+        "SELECT " + BOX + " FROM (SELECT geom FROM {live} WHERE load_id = %s "
         "UNION ALL SELECT geom FROM {archive} WHERE archived_by = %s) g"
     ).format(live=sql.Identifier(layer.table), archive=sql.Identifier(archive_table(layer)))
     return statement, [load_id, load_id]

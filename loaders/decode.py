@@ -34,15 +34,29 @@ def _text_columns(columns: dict[str, np.ndarray]) -> dict[str, list[str | None]]
     }
 
 
+def _beyond_latin1(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _has_unicode(text: dict[str, list[str | None]]) -> bool:
-    return any(v is not None and any(ord(c) > 0xFF for c in v) for values in text.values() for v in values)
+    return any(v is not None and not v.isascii() and _beyond_latin1(v) for values in text.values() for v in values)
+
+
+def _nfc(value: str | None) -> str | None:
+    if value is None or value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
 
 
 def decode_text(columns: dict[str, np.ndarray], raw: bool, forced: str | None) -> Decoded:
     """Convert every text column; the report says which encoding was found and how many values changed."""
     text = _text_columns(columns)
     if not raw and not forced and _has_unicode(text):
-        normal = {n: [None if v is None else unicodedata.normalize("NFC", v) for v in vs] for n, vs in text.items()}
+        normal = {n: [_nfc(v) for v in vs] for n, vs in text.items()}
         return Decoded(_merge(columns, normal), "utf-8", 0, "Unicode source")
     try:
         decoded, detection = encodings.decode_columns(text, forced=forced)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +66,10 @@ def require_columns(layer: Layer, matched: dict[str, str], filename: str, consta
 
 
 def _text(value: Any) -> str | None:
+    """Text as decoded (the decode stage already made it NFC), trimmed; blank is missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = (value if isinstance(value, str) else str(value)).strip()
     return text or None
 
 
@@ -118,6 +118,9 @@ def convert_column(spec: Field, values: np.ndarray, fids: np.ndarray, problems: 
     fast = _fast_path(spec, values)
     if fast is not None:
         return fast
+    if spec.kind is Kind.TEXT:
+        # The hot path of every load: plain strings need only trimming.
+        return [(v.strip() or None) if type(v) is str else _text(v) for v in values.tolist()]
     convert = CONVERTERS[spec.kind]
     out: list[Any] = []
     for fid, value in zip(fids.tolist(), values.tolist(), strict=True):

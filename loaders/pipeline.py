@@ -7,6 +7,7 @@ failed or killed run leaves the live table exactly as it was.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,18 @@ class Prepared:
     fids: np.ndarray
     mapped: MappedTable
     checked: Validated
-    warnings: list[Problem]
+    mapped_warnings: list[Problem]
     notes: dict[str, Any]
+    # Overlap and area checks run in a thread while the database works; see `warnings`.
+    pending: Future[list[Problem]] | None = None
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """All warnings; waits for the background checks the first time it is asked."""
+        if self.pending is not None:
+            self.mapped_warnings.extend(self.pending.result())
+            self.pending = None
+        return self.mapped_warnings
 
     def counts(self) -> dict[str, int]:
         rejected = len({p.fid for p in self.checked.rejected})
@@ -126,7 +137,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     checked.rejected.extend([*derived.problems, *source.problems])
     checked.centrelines = _centrelines(checked, derived.centrelines, src)
     progress.note("checking extent, overlaps and areas")
-    warnings = [*mapped.warnings, *_quality(layer, source.fids, checked, mapped)]
+    pending = _quality(layer, source.fids, checked, mapped)
     notes = {
         "encoding": decoded.encoding,
         "converted_values": decoded.converted,
@@ -135,7 +146,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
         "source_layer": source.layer,
         "derived_right_of_way": derived.derived,
     }
-    return Prepared(path, "", source.fids, mapped, checked, warnings, notes)
+    return Prepared(path, "", source.fids, mapped, checked, list(mapped.warnings), notes, pending)
 
 
 def _centrelines(checked: Validated, derived: np.ndarray | None, src: Any) -> list[Any] | None:
@@ -148,7 +159,8 @@ def _centrelines(checked: Validated, derived: np.ndarray | None, src: Any) -> li
     return [d if d is not None else w for d, w in zip(derived, lines, strict=True)]
 
 
-def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped: MappedTable) -> list[Problem]:
+def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped: MappedTable) -> Future[list[Problem]]:
+    """Reject features outside the district now; start the overlap and area checks in the background."""
     from loaders.district import outline
 
     keep = checked.keep
@@ -159,10 +171,18 @@ def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped
     keep = checked.keep
     official = mapped.columns.get("area")
     areas = None if official is None else [official[i] for i in keep]
-    return [
-        *quality.overlaps(layer, fids[keep], checked.geoms[keep]),
-        *quality.area_gaps(layer, fids[keep], checked.geoms[keep], areas),
-    ]
+    kept_fids, kept_geoms = fids[keep], checked.geoms[keep]
+
+    def warnings() -> list[Problem]:
+        return [
+            *quality.overlaps(layer, kept_fids, kept_geoms),
+            *quality.area_gaps(layer, kept_fids, kept_geoms, areas),
+        ]
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gis-quality")
+    future = pool.submit(warnings)
+    pool.shutdown(wait=False)  # the check runs on; whoever needs its result waits on the future
+    return future
 
 
 def _check_mode(layer: registry.Layer, mode: str | None) -> str:
@@ -221,8 +241,10 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     progress = Progress(options.progress)
     ready = prepare(layer, path, options, progress)
     ready.digest = digest
+    # Without --strict the warnings cannot stop the load: let the database work while they are computed.
+    warnings = ready.warnings if options.strict or options.dry_run else []
     result = LoadResult(
-        layer.id, str(path), None, "dry-run", ready.counts(), ready.checked.rejected, ready.warnings,
+        layer.id, str(path), None, "dry-run", ready.counts(), ready.checked.rejected, warnings,
         ready.checked.repaired, ready.notes,
     )  # fmt: skip
     _judge(layer, ready, options, mode, result)

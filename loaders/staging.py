@@ -13,11 +13,20 @@ from typing import Any
 
 from psycopg import sql
 
+from layers.crs import VN2000_SRID
 from layers.registry import Kind, Layer
 
 STAGE = "gis_stage"
 # First key of the two-key advisory lock: 'GISL' in ASCII, so our locks are recognisable in pg_locks.
 LOCK_CLASS = 0x4749534C
+
+
+def box(column: str = "geom") -> str:
+    """Bounding box of a set of rows as a geometry: ST_Extent reads only each row's box, unlike ST_Collect."""
+    return f"ST_SetSRID(ST_Extent({column})::geometry, {VN2000_SRID})"
+
+
+BOX = box()
 
 _SQL_TYPES = {Kind.TEXT: "text", Kind.INTEGER: "integer", Kind.REAL: "double precision", Kind.DATE: "date"}
 
@@ -67,16 +76,16 @@ def assign_ward_2025(layer: Layer, wards_2025_table: str) -> tuple[sql.Composed,
 
 def extent(source: str, where: sql.Composable | None = None) -> sql.Composed:
     """Bounding box (as a polygon) of the rows of ``source``."""
-    return sql.SQL("SELECT ST_Envelope(ST_Collect(geom)) FROM {} {}").format(
+    return sql.SQL("SELECT " + BOX + " FROM {} {}").format(
         sql.Identifier(source), where if where is not None else sql.SQL("")
     )
 
 
 def changed_extent(old_extent: Any) -> tuple[sql.Composed, list[Any]]:
     """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged."""
-    statement = sql.SQL("SELECT ST_Envelope(ST_Collect(%s::geometry, (SELECT ST_Collect(geom) FROM {})))").format(
-        sql.Identifier(STAGE)
-    )
+    statement = sql.SQL(
+        "SELECT " + BOX + " FROM (SELECT %s::geometry AS geom UNION ALL SELECT " + BOX + " FROM {}) g"
+    ).format(sql.Identifier(STAGE))
     return statement, [old_extent]
 
 
@@ -103,7 +112,7 @@ def insert_from_stage(layer: Layer, load_id: int, upsert: bool = False) -> tuple
 def keyed_old_rows_extent(layer: Layer) -> sql.Composed:
     """Extent of live rows that an upsert will overwrite (same key as a staged row)."""
     match = sql.SQL(" AND ").join(sql.SQL("l.{0} = s.{0}").format(sql.Identifier(k)) for k in layer.key)
-    return sql.SQL("SELECT ST_Envelope(ST_Collect(l.geom)) FROM {live} l JOIN {stage} s ON {match}").format(
+    return sql.SQL("SELECT " + box("l.geom") + " FROM {live} l JOIN {stage} s ON {match}").format(
         live=sql.Identifier(layer.table), stage=sql.Identifier(STAGE), match=match
     )
 

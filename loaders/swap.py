@@ -46,6 +46,7 @@ def swap(
         cursor.execute(*staging.changed_extent(old_extent))
         changed = cursor.fetchone()[0]
         result.counts["written"] = written
+        result.warnings = ready.warnings
         result.load_id = load.pk
         result.status = "done"
         history.finish(load, "done", result.counts, result.report(), changed)
@@ -73,7 +74,10 @@ def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progres
     cursor.execute(staging.drop_stage())
     cursor.execute(staging.create_stage(layer))
     keep = checked.keep
-    columns: list[list[Any]] = [[mapped.columns[name][i] for i in keep] for name in layer.field_names]
+    everything = len(keep) == len(fids)
+    columns: list[list[Any]] = [
+        mapped.columns[name] if everything else [mapped.columns[name][i] for i in keep] for name in layer.field_names
+    ]
     columns.append(list(_hex(checked.geoms[keep])))
     if layer.centreline:
         lines = checked.centrelines or [None] * len(fids)
