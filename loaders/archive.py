@@ -67,9 +67,9 @@ def later_conflicts(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]
 
 def rollback_extent(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
     statement = sql.SQL(
-        "SELECT " + BOX + " FROM (SELECT geom FROM {live} WHERE load_id = %s "
+        "SELECT {box} FROM (SELECT geom FROM {live} WHERE load_id = %s "
         "UNION ALL SELECT geom FROM {archive} WHERE archived_by = %s) g"
-    ).format(live=sql.Identifier(layer.table), archive=sql.Identifier(archive_table(layer)))
+    ).format(box=BOX, live=sql.Identifier(layer.table), archive=sql.Identifier(archive_table(layer)))
     return statement, [load_id, load_id]
 
 

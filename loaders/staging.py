@@ -21,9 +21,10 @@ STAGE = "gis_stage"
 LOCK_CLASS = 0x4749534C
 
 
-def box(column: str = "geom") -> str:
+def box(alias: str | None = None) -> sql.Composed:
     """Bounding box of a set of rows as a geometry: ST_Extent reads only each row's box, unlike ST_Collect."""
-    return f"ST_SetSRID(ST_Extent({column})::geometry, {VN2000_SRID})"
+    column = sql.Identifier(alias, "geom") if alias else sql.Identifier("geom")
+    return sql.SQL("ST_SetSRID(ST_Extent({})::geometry, {})").format(column, sql.Literal(VN2000_SRID))
 
 
 BOX = box()
@@ -76,16 +77,16 @@ def assign_ward_2025(layer: Layer, wards_2025_table: str) -> tuple[sql.Composed,
 
 def extent(source: str, where: sql.Composable | None = None) -> sql.Composed:
     """Bounding box (as a polygon) of the rows of ``source``."""
-    return sql.SQL("SELECT " + BOX + " FROM {} {}").format(
-        sql.Identifier(source), where if where is not None else sql.SQL("")
+    return sql.SQL("SELECT {} FROM {} {}").format(
+        BOX, sql.Identifier(source), where if where is not None else sql.SQL("")
     )
 
 
 def changed_extent(old_extent: Any) -> tuple[sql.Composed, list[Any]]:
     """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged."""
-    statement = sql.SQL(
-        "SELECT " + BOX + " FROM (SELECT %s::geometry AS geom UNION ALL SELECT " + BOX + " FROM {}) g"
-    ).format(sql.Identifier(STAGE))
+    statement = sql.SQL("SELECT {box} FROM (SELECT %s::geometry AS geom UNION ALL SELECT {box} FROM {stage}) g").format(
+        box=BOX, stage=sql.Identifier(STAGE)
+    )
     return statement, [old_extent]
 
 
@@ -112,8 +113,8 @@ def insert_from_stage(layer: Layer, load_id: int, upsert: bool = False) -> tuple
 def keyed_old_rows_extent(layer: Layer) -> sql.Composed:
     """Extent of live rows that an upsert will overwrite (same key as a staged row)."""
     match = sql.SQL(" AND ").join(sql.SQL("l.{0} = s.{0}").format(sql.Identifier(k)) for k in layer.key)
-    return sql.SQL("SELECT " + box("l.geom") + " FROM {live} l JOIN {stage} s ON {match}").format(
-        live=sql.Identifier(layer.table), stage=sql.Identifier(STAGE), match=match
+    return sql.SQL("SELECT {box} FROM {live} l JOIN {stage} s ON {match}").format(
+        box=box("l"), live=sql.Identifier(layer.table), stage=sql.Identifier(STAGE), match=match
     )
 
 
