@@ -8,7 +8,7 @@ which never reaches a response body or the CLI's one line.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class GisError(Exception):
@@ -19,8 +19,12 @@ class GisError(Exception):
     exit_code: ClassVar[int] = 2
     default_message: ClassVar[str] = "Lỗi nội bộ / Internal error."
 
-    def __init__(self, user_message: str | None = None, *, log_message: str | None = None) -> None:
+    def __init__(
+        self, user_message: str | None = None, *, log_message: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         self.user_message = user_message or self.default_message
+        # Machine-readable specifics for the people who must fix things (e.g. a load report); never database text.
+        self.details = details or {}
         super().__init__(log_message or self.user_message)
 
     def as_dict(self) -> dict[str, str]:

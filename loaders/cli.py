@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         result = commands.dispatch(args)
     except GisError as error:
         if getattr(args, "json", False):
-            print(json.dumps({"status": "error", "exit_code": error.exit_code, **error.as_dict()}, ensure_ascii=False))
+            body = {"status": "error", "exit_code": error.exit_code, **error.as_dict(), **error.details}
+            print(json.dumps(body, ensure_ascii=False, default=str))
         print(f"error: {error.user_message}", file=sys.stderr)
         return error.exit_code
     except OperationalError:

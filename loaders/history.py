@@ -14,10 +14,15 @@ from layers.models import Load
 
 
 def sha256(path: Path) -> str:
+    """Digest of a file, or of a folder source (File Geodatabase) as its files' names and contents."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                digest.update(block)
     return digest.hexdigest()
 
 

@@ -214,9 +214,11 @@ def _judge(layer: registry.Layer, ready: Prepared, options: LoadOptions, mode: s
         f"{ready.path.name}: {len(findings)} finding(s), {limit}; nothing was written. First: feature {first.fid}, "
         f"field {first.field}: {first.message}. Fix the source, or see 'gis loads show' for the full list."
     )
+    error.details = result.report()
     if not options.dry_run:
         report = {**result.report(), "message": error.user_message}
-        history.rejected(layer.id, str(ready.path), ready.digest, {**options.recorded(), "mode": mode}, report)
+        record = history.rejected(layer.id, str(ready.path), ready.digest, {**options.recorded(), "mode": mode}, report)
+        error.details["load_id"] = record.pk
     raise error
 
 

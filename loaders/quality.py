@@ -58,8 +58,9 @@ def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]
     areas = np.concatenate([a for _, a in parts])
     over = np.flatnonzero(areas > OVERLAP_TOLERANCE_M2)
     return [
-        Problem(int(fids[pairs[k, 0]]), "geometry", f"overlaps feature {int(fids[pairs[k, 1]])} by {areas[k]:.1f} m²")
+        Problem(int(fids[pairs[k, a]]), "geometry", f"overlaps feature {int(fids[pairs[k, b]])} by {areas[k]:.1f} m²")
         for k in over
+        for a, b in ((0, 1), (1, 0))
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyogrio
 import pyproj
@@ -42,13 +43,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample district as data staff would receive it, written by the same generator `make run` uses."""
+def sample_district() -> Any:
+    """The sample district in memory, from the same generator `make run` uses."""
     from fixtures.district import generate
+
+    return generate(seed=SAMPLE_SEED, parcels=SAMPLE_PARCELS)
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory, sample_district: Any) -> Path:
+    """The sample district as data staff receive it: GeoPackages, plus legacy/ and broken/ files."""
+    from fixtures.broken import write_broken
+    from fixtures.legacy import write_legacy
     from fixtures.write import write_district
 
     out = tmp_path_factory.mktemp("sample")
-    write_district(generate(seed=SAMPLE_SEED, parcels=SAMPLE_PARCELS), out)
+    write_district(sample_district, out)
+    write_legacy(sample_district, out)
+    write_broken(sample_district, out)
     return out
 
 
