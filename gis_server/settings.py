@@ -49,6 +49,10 @@ GEOS_LIBRARY_PATH = env.str("GIS_GEOS_LIBRARY_PATH", default=None)
 
 # Where generated files live (sample district, caches, load archives).
 GIS_DATA_DIR = Path(env.str("GIS_DATA_DIR", default=str(BASE_DIR / "var")))
+# Rendered vector tiles (one file per tile; purged by what each load changed).
+GIS_TILE_CACHE_DIR = Path(env.str("GIS_TILE_CACHE_DIR", default=str(GIS_DATA_DIR / "tiles")))
+# Browsers may reuse a tile this long without asking; the ETag makes asking cheap.
+GIS_TILE_MAX_AGE = env.int("GIS_TILE_MAX_AGE", default=60)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -8,6 +8,7 @@ refuse, naming that load, because undoing it silently would lose its changes.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,6 +18,7 @@ from gis_server.errors import UsageError
 from layers import registry
 from layers.models import Load
 from loaders import archive, history, staging
+from tile_cache.purge import after_load
 
 
 def _load(load_id: int) -> Load:
@@ -61,6 +63,7 @@ def rollback(load_id: int) -> dict[str, Any]:
         load.save(update_fields=["status"])
         record = history.begin(load.layer, load.source, load.sha256, "rollback", {"load": load_id})
         history.finish(record, "done", counts, {"rolled_back_load": load_id, "at": timezone.now().isoformat()}, extent)
+        transaction.on_commit(partial(after_load, load.layer, record.changed_extent))
     removed, restored = counts["removed"], counts["restored"]
     message = f"{load.layer}: rolled back load {load_id} ({removed} removed, {restored} restored; load {record.pk})"
     return {"status": "done", "load_id": record.pk, "layer": load.layer, "counts": counts, "message": message}

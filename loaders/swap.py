@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import shapely
@@ -12,6 +13,7 @@ from layers import registry
 from layers.crs import VN2000_SRID
 from loaders import archive, history, staging
 from loaders.progress import Progress
+from tile_cache.purge import after_load
 
 if TYPE_CHECKING:
     from loaders.pipeline import LoadOptions, LoadResult, Prepared
@@ -51,6 +53,7 @@ def swap(
         result.status = "done"
         history.finish(load, "done", result.counts, result.report(), changed)
         cursor.execute(staging.drop_stage())
+        transaction.on_commit(partial(after_load, layer.id, load.changed_extent))
     result.message = f"{layer.id}: loaded {written} features from {ready.path.name} (load {load.pk}, {mode})"
     if result.warnings:
         result.message += f"; {len(result.warnings)} warning(s), see 'gis loads show {load.pk}'"

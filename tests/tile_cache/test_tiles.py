@@ -1,0 +1,154 @@
+"""Vector tiles decoded and compared with PostGIS; the cache purged by exactly what a load changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import mapbox_vector_tile
+import morecantile
+import pytest
+import shapely
+from django.db import connection
+from django.test import Client
+
+from layers import registry
+from tile_cache import store
+from tile_cache.grid import address
+
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+@pytest.fixture(autouse=True)
+def tile_dir(tmp_path: Path, settings: object) -> Iterator[Path]:
+    settings.GIS_TILE_CACHE_DIR = tmp_path / "tiles"
+    yield tmp_path / "tiles"
+
+
+def busy_tile(z: int) -> morecantile.Tile:
+    """The tile holding the most parcels of the sample at zoom z."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(ST_Collect(geom)), 4326) c "
+            "FROM layer_parcels) s"
+        )
+        lon, lat = cursor.fetchone()
+    return TMS.tile(lon, lat, z)
+
+
+def _ids_in_tile(layer: registry.Layer, tile: morecantile.Tile) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {layer.table} WHERE ST_Intersects(geom_3857, ST_TileEnvelope(%s, %s, %s)) "
+            "AND ST_Area(ST_Intersection(geom_3857, ST_TileEnvelope(%s, %s, %s))) > 1",
+            [tile.z, tile.x, tile.y] * 2,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("z", [15, 17])
+def test_parcel_tile_matches_postgis_feature_by_feature(client: Client, z: int) -> None:
+    tile = busy_tile(z)
+    response = client.get(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    decoded = mapbox_vector_tile.decode(response.content)
+    features = decoded["parcels"]["features"]
+    ids = {f["id"] for f in features}
+    assert _ids_in_tile(registry.PARCELS, tile) <= ids  # every parcel inside is there (plus buffer neighbours)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, map_sheet, parcel_no, land_use FROM layer_parcels WHERE id = ANY(%s)", [list(ids)])
+        truth = {row[0]: row[1:] for row in cursor.fetchall()}
+    for feature in features:
+        props = feature["properties"]
+        assert (props["map_sheet"], props["parcel_no"], props["land_use"]) == truth[feature["id"]]
+        assert shapely.geometry.shape(feature["geometry"]).is_valid
+
+
+@pytest.mark.django_db
+def test_no_private_field_reaches_a_tile(client: Client) -> None:
+    tile = busy_tile(16)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{tile.z}/{tile.x}/{tile.y}.mvt").content)
+    for layer in registry.LAYERS:
+        public = {f.name for f in layer.public_fields}
+        for feature in decoded.get(layer.id, {"features": []})["features"]:
+            assert set(feature["properties"]) <= public
+
+
+@pytest.mark.django_db
+def test_ioc_tile_has_one_mvt_layer_per_layer_in_zoom(client: Client) -> None:
+    tile = busy_tile(16)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{tile.z}/{tile.x}/{tile.y}.mvt").content)
+    assert {"parcels", "zoning", "wards", "wards_2025"} <= set(decoded)
+    low = busy_tile(12)
+    decoded_low = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{low.z}/{low.x}/{low.y}.mvt").content)
+    assert "parcels" not in decoded_low, "parcels start at z15"
+
+
+@pytest.mark.django_db
+def test_empty_tile_is_204_and_bad_addresses_are_404(client: Client) -> None:
+    far = TMS.tile(106.0, 11.5, 16)  # countryside well outside the district
+    assert client.get(f"/tiles/parcels/{far.z}/{far.x}/{far.y}.mvt").status_code == 204
+    assert client.get("/tiles/parcels/3/1/1.mvt").status_code == 404  # below the layer's zoom range
+    assert client.get("/tiles/parcels/16/70000/1.mvt").status_code == 404  # outside the matrix
+    assert client.get("/tiles/owners/16/1/1.mvt").status_code == 404
+    assert client.get("/tiles/..%2F..%2Fetc/16/1/1.mvt").status_code == 404
+
+
+@pytest.mark.django_db
+def test_etag_and_cache_headers(client: Client) -> None:
+    tile = busy_tile(16)
+    url = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
+    first = client.get(url)
+    assert first["X-Tile-Cache"] == "miss"
+    assert first["Cache-Control"].startswith("public, max-age=")
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 304
+    assert second["X-Tile-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
+    body = client.get("/tiles/parcels.json").json()
+    assert body["tilejson"] == "3.0.0"
+    assert body["tiles"][0].endswith("/tiles/parcels/{z}/{x}/{y}.mvt")
+    fields = body["vector_layers"][0]["fields"]
+    assert "owner_name" not in fields and "map_sheet" in fields
+    assert body["minzoom"] == registry.PARCELS.min_zoom
+    west, south, east, north = body["bounds"]
+    assert 106.6 < west < east < 106.7 and 10.7 < south < north < 10.9
+
+
+@pytest.mark.django_db
+def test_a_load_purges_exactly_the_tiles_over_what_it_changed(
+    client: Client, tmp_path: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    from tests.loaders.test_load import lot_row, write_parcels
+
+    tile = busy_tile(17)
+    here = TMS.bounds(tile)
+    far_tile = TMS.tile(here.left - 0.01, here.top + 0.01, 17)  # ~1 km away, still in the district
+    urls = {name: f"/tiles/parcels/{t.z}/{t.x}/{t.y}.mvt" for name, t in (("here", tile), ("far", far_tile))}
+    before = {name: client.get(url).content for name, url in urls.items()}
+    far_file = store.path_of(address("parcels", far_tile.z, far_tile.x, far_tile.y))
+    far_mtime = far_file.stat().st_mtime_ns
+    # a new parcel in the middle of `tile`, loaded through the CLI
+    from layers.crs import transformer
+
+    cx, cy = transformer(4326, 9210).transform((here.left + here.right) / 2, (here.bottom + here.top) / 2)
+    lot = shapely.box(cx - 2, cy - 2, cx + 2, cy + 2)
+    path = write_parcels(tmp_path / "new.gpkg", [lot], [lot_row(999, 1, KyHieuMucDichSuDung="TMD", DienTich=16.0)])
+    from loaders.cli import main
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        assert main(["load", "parcels", str(path), "--mode", "append", "--quiet"]) == 0
+    after_here = client.get(urls["here"])
+    assert after_here["X-Tile-Cache"] == "miss", "the tile over the change was purged"
+    assert after_here.content != before["here"]
+    props = [f["properties"] for f in mapbox_vector_tile.decode(after_here.content)["parcels"]["features"]]
+    assert {"map_sheet": 999, "parcel_no": 1} in [{k: p[k] for k in ("map_sheet", "parcel_no")} for p in props]
+    after_far = client.get(urls["far"])
+    assert after_far["X-Tile-Cache"] == "hit", "tiles elsewhere stay cached"
+    assert far_file.stat().st_mtime_ns == far_mtime
+    assert after_far.content == before["far"]

@@ -1,0 +1,105 @@
+"""The tile grid (WebMercatorQuad) and the validation every tile address passes before it touches SQL or a path.
+
+MapProxy 7.0 shipped a path-traversal fix for tile addresses; here a tileset
+is only ever a registry id and z/x/y only integers inside the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import morecantile
+
+from gis_server.errors import NotFound
+from layers import registry
+
+IOC = "ioc"  # the operations centre's tileset: every vector layer in one tile
+MAX_ZOOM = 22
+
+
+@cache
+def tms() -> morecantile.TileMatrixSet:
+    return morecantile.tms.get("WebMercatorQuad")
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """A vector tileset: one layer, or the IOC's all-layers set."""
+
+    id: str
+    layers: tuple[registry.Layer, ...]
+
+    @property
+    def min_zoom(self) -> int:
+        return min(layer.min_zoom for layer in self.layers)
+
+    @property
+    def max_zoom(self) -> int:
+        return min(MAX_ZOOM, max(layer.max_zoom for layer in self.layers))
+
+    def layers_at(self, z: int) -> tuple[registry.Layer, ...]:
+        """Layers drawn at zoom z (each within its own zoom range), in drawing order."""
+        return tuple(layer for layer in self.layers if layer.min_zoom <= z <= layer.max_zoom)
+
+
+def tilesets() -> dict[str, Tileset]:
+    by_order = tuple(sorted(registry.LAYERS, key=lambda layer: layer.order))
+    sets = {layer.id: Tileset(layer.id, (layer,)) for layer in registry.LAYERS}
+    sets[IOC] = Tileset(IOC, by_order)
+    return sets
+
+
+def tileset(name: str) -> Tileset:
+    found = tilesets().get(name)
+    if found is None:
+        raise NotFound(f"Không có lớp bản đồ '{name}' / no tileset '{name}'")
+    return found
+
+
+@dataclass(frozen=True)
+class TileAddress:
+    tileset: Tileset
+    z: int
+    x: int
+    y: int
+
+
+def address(name: str, z: int, x: int, y: int) -> TileAddress:
+    """A checked tile address; 404 outside the matrix or the tileset's zoom range."""
+    found = tileset(name)
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"Ô {z}/{x}/{y} nằm ngoài lưới / tile {z}/{x}/{y} is outside the tile matrix")
+    if not found.min_zoom <= z <= found.max_zoom:
+        raise NotFound(f"'{name}' is served at zoom {found.min_zoom}–{found.max_zoom}, not {z}")
+    return TileAddress(found, z, x, y)
+
+
+@dataclass(frozen=True)
+class TileRange:
+    """The tiles of one zoom level between two corners, inclusive."""
+
+    z: int
+    xs: range
+    ys: range
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return ((x, y) for x in self.xs for y in self.ys)
+
+    def __len__(self) -> int:
+        return len(self.xs) * len(self.ys)
+
+
+def tile_size_m(z: int) -> float:
+    """Edge of a tile at zoom z in Web-Mercator metres."""
+    bounds = tms().xy_bounds(morecantile.Tile(0, 0, z))
+    return float(bounds.right - bounds.left)
+
+
+def tiles_over(bounds_3857: tuple[float, float, float, float], z: int) -> TileRange:
+    """The tiles at zoom z that a Web-Mercator box touches."""
+    xmin, ymin, xmax, ymax = bounds_3857
+    upper_left = tms().tile(*tms().lnglat(xmin, ymax), z)
+    lower_right = tms().tile(*tms().lnglat(xmax, ymin), z)
+    return TileRange(z, range(upper_left.x, lower_right.x + 1), range(upper_left.y, lower_right.y + 1))

@@ -1,0 +1,53 @@
+"""One SQL statement per vector tile: ST_TileEnvelope → ST_AsMVTGeom → ST_AsMVT over the Web-Mercator copy.
+
+Only public fields reach a tile. Below a layer's detail zoom its geometries
+are simplified to a fraction of a pixel first, which keeps low-zoom tiles
+light; the IOC tile is the byte concatenation of one MVT layer per registry
+layer (valid MVT: a tile is a sequence of layers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from layers.registry import Layer
+from tile_cache.grid import TileAddress, tile_size_m
+
+EXTENT = 4096
+BUFFER = 64
+# Simplify to a quarter of a tile pixel (of the 4096 grid); invisible, but it drops most vertices at low zoom.
+SIMPLIFY_PIXELS = 0.25
+
+
+def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
+    attributes = sql.SQL(", ").join(sql.Identifier(f.name) for f in layer.public_fields)
+    geometry = sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
+    return sql.SQL(
+        "(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ("
+        "SELECT l.id, {attributes}, ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true) AS geom "
+        "FROM {table} l, bounds b WHERE l.geom_3857 && b.wide) t WHERE t.geom IS NOT NULL)"
+    ).format(
+        name=sql.Literal(layer.id),
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        attributes=attributes,
+        geometry=geometry,
+        table=sql.Identifier(layer.table),
+    )
+
+
+def tile_sql(tile: TileAddress) -> tuple[sql.Composed, list[Any]]:
+    """The whole tile in one statement; an empty result is an empty bytea."""
+    tolerance = tile_size_m(tile.z) / EXTENT * SIMPLIFY_PIXELS
+    layers = [_layer_query(layer, tolerance) for layer in tile.tileset.layers_at(tile.z)]
+    statement = sql.SQL(
+        "WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env, "
+        "ST_TileEnvelope(%s, %s, %s, margin => {margin}) AS wide) "
+        "SELECT {parts}"
+    ).format(
+        margin=sql.Literal(BUFFER / EXTENT),
+        parts=sql.SQL(" || ").join(sql.SQL("COALESCE({}, ''::bytea)").format(q) for q in layers),
+    )
+    return statement, [tile.z, tile.x, tile.y, tile.z, tile.x, tile.y]

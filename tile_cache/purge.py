@@ -1,0 +1,44 @@
+"""Purge exactly the cached tiles a load changed: those over its changed extent, at every zoom.
+
+The extent (VN-2000) is taken to Web Mercator through the pinned
+transformation and widened by the tile buffer at each zoom, since a feature
+within the buffer of a tile is drawn in it. The layer's own tileset and the
+IOC tileset are purged; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+from layers.crs import transformer
+from tile_cache import mvt, store
+from tile_cache.grid import IOC, tile_size_m, tiles_over, tilesets
+
+
+def to_3857(extent_9210: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = extent_9210
+    xs, ys = transformer(9210, 3857).transform([xmin, xmax, xmax, xmin], [ymin, ymin, ymax, ymax])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) -> int:
+    """Delete the cached tiles of ``layer_id`` and of the IOC set over the extent; returns how many."""
+    if extent_9210 is None:
+        return 0
+    xmin, ymin, xmax, ymax = to_3857(extent_9210)
+    sets = tilesets()
+    deleted = 0
+    for name in (layer_id, IOC):
+        tileset = sets.get(name)
+        if tileset is None:
+            continue
+        for z in range(tileset.min_zoom, tileset.max_zoom + 1):
+            margin = tile_size_m(z) * mvt.BUFFER / mvt.EXTENT
+            tiles = tiles_over((xmin - margin, ymin - margin, xmax + margin, ymax + margin), z)
+            deleted += store.delete_range(name, tiles)
+    return deleted
+
+
+def after_load(layer_id: str, extent: object) -> int:
+    """Hook for the loaders (called after commit) with a load's changed extent (a GEOS polygon or None)."""
+    if extent is None or layer_id not in tilesets():
+        return 0  # raster layers are MapProxy's to purge
+    return purge(layer_id, tuple(extent.extent))  # type: ignore[attr-defined]
