@@ -3,10 +3,17 @@
 from django.urls import path
 
 from gis_server import views
+from gis_server.lookup import views as lookup
 from tile_cache import views as tiles
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("tiles/<str:tileset>.json", tiles.tilejson_view, name="tilejson"),
     path("tiles/<str:tileset>/<int:z>/<int:x>/<int:y>.mvt", tiles.tile, name="tile"),
+    path("api/openapi.json", lookup.openapi, name="api-openapi"),
+    path("api/parcels", lookup.parcels_by_key, name="api-parcels"),
+    path("api/parcels/at", lookup.parcels_at, name="api-parcels-at"),
+    path("api/parcels/<int:parcel_id>", lookup.parcel, name="api-parcel"),
+    path("api/parcels/<int:parcel_id>/planning", lookup.planning, name="api-planning"),
+    path("api/search", lookup.search, name="api-search"),
 ]

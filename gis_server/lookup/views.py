@@ -1,0 +1,68 @@
+"""Lookup API views: parse, call one query function, render JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from gis_server.errors import GisError
+from gis_server.lookup import params, queries, report
+from gis_server.lookup.openapi import document
+from gis_server.views import error_response
+from layers.crs import VN2000_SRID, WGS84_SRID
+
+View = Callable[..., dict[str, Any]]
+
+
+def json_api(view: View) -> Callable[..., JsonResponse]:
+    """GET only, JSON out, every GisError as its status with a body; no database text reaches the user."""
+
+    @require_GET
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            body = view(request, *args, **kwargs)
+        except GisError as error:
+            return error_response(error)
+        return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+    return wrapper
+
+
+@json_api
+def parcels_by_key(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET
+    return queries.find_by_key(params.required(q, "ward"), params.integer(q, "sheet"), params.integer(q, "parcel"))
+
+
+@json_api
+def parcels_at(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET
+    if "x" in q or "y" in q:
+        return queries.find_at(params.number(q, "x"), params.number(q, "y"), VN2000_SRID)
+    return queries.find_at(params.number(q, "lon"), params.number(q, "lat"), WGS84_SRID)
+
+
+@json_api
+def search(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET
+    return queries.search(params.required(q, "q"), params.integer(q, "limit", default=10, low=1, high=50))
+
+
+@json_api
+def parcel(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
+    return queries.parcel(parcel_id)
+
+
+@json_api
+def planning(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
+    return report.planning_report(parcel_id)
+
+
+@json_api
+def openapi(request: HttpRequest) -> dict[str, Any]:
+    return document(request.build_absolute_uri("/api"))
