@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 POINT_PARAMETERS = (
     ("lon", "WGS84 longitude"),
     ("lat", "WGS84 latitude"),
@@ -60,15 +59,7 @@ def document(base_url: str) -> dict[str, Any]:
             ),
             "/parcels/at": _get(
                 "Parcels at a point: lon/lat (WGS84) or x/y (VN-2000 TM-3 105°45', EPSG:9210)",
-                [
-                    _param(n, "number", d, required=False)
-                    for n, d in (
-                        ("lon", "WGS84 longitude"),
-                        ("lat", "WGS84 latitude"),
-                        ("x", "VN-2000 easting"),
-                        ("y", "VN-2000 northing"),
-                    )
-                ],  # fmt: skip
+                [_param(n, "number", d, required=False) for n, d in POINT_PARAMETERS],
             ),
             "/search": _get(
                 "Streets, alleys and addresses, with or without diacritics",

@@ -74,8 +74,11 @@ def expected(parcel_id: int) -> dict[str, Any]:
         geom = shapely.from_wkb(bytes(wkb))
         if shapely.distance(geom, parcel) > 0.5:
             continue
-        line = (shapely.buffer(shapely.from_wkb(bytes(centre)), width / 2 + setback, cap_style="flat",
-                               join_style="mitre") if centre else shapely.buffer(geom, setback, join_style="mitre"))  # fmt: skip
+        if centre:
+            line = shapely.buffer(shapely.from_wkb(bytes(centre)), width / 2 + setback, cap_style="flat",
+                                  join_style="mitre")  # fmt: skip
+        else:
+            line = shapely.buffer(geom, setback, join_style="mitre")
         row_geoms.append(geom)
         lines.append(line)
         per_row[segment] = (shapely.intersection(parcel, geom).area, shapely.difference(parcel, line).area)
