@@ -73,7 +73,7 @@ WSGI_APPLICATION = "gis_server.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "gis_server" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": []},
     }
@@ -95,7 +95,7 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("GIS_LOG_LEVEL", default="INFO")},
     # GDAL's per-file chatter ("Created 2 records") is not news to data staff.
-    "loggers": {"pyogrio": {"level": "WARNING"}},
+    "loggers": {"pyogrio": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
 
 # Debian 12's GDAL (3.6) cannot block file/network access while parsing

@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/parcels/<int:parcel_id>", lookup.parcel, name="api-parcel"),
     path("api/parcels/<int:parcel_id>/planning", lookup.planning, name="api-planning"),
     path("api/search", lookup.search, name="api-search"),
+    path("parcels/<int:parcel_id>/planning", lookup.planning_sheet, name="planning-sheet"),
 ]

@@ -130,3 +130,31 @@ def totals(parcel_id: int) -> tuple[sql.Composed, list[Any]]:
         parcels=sql.Identifier(registry.PARCELS.table), sources=sources, zoning=sql.Identifier(registry.ZONING.table)
     )
     return statement, [parcel_id]
+
+
+def surroundings_svg(parcel_id: int, margin: float) -> tuple[sql.Composed, dict[str, Any]]:
+    """SVG path data (ST_AsSVG, absolute, y flipped) of what lies around a parcel, for the printed sheet's map."""
+    layers = [
+        (registry.ZONING, "zone"),
+        (registry.ROAD_BOUNDARIES, "row"),
+        (registry.ALLEYS, "row"),
+        (registry.PARCELS, "parcel"),
+    ]
+    parts = sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "SELECT {kind} AS kind, (t.id = %(id)s AND {is_parcel}) AS selected, ST_AsSVG(t.geom, 0, 2) AS path "
+            "FROM {table} t, w WHERE t.geom && w.box"
+        ).format(
+            kind=sql.Literal(kind),
+            is_parcel=sql.Literal(kind == "parcel"),
+            table=sql.Identifier(layer.table),
+        )
+        for layer, kind in layers
+    )
+    statement = sql.SQL(
+        "WITH w AS (SELECT ST_Expand(ST_Envelope(geom), %(margin)s) AS box FROM {parcels} WHERE id = %(id)s) "
+        "SELECT kind, selected, path, (SELECT ST_XMin(box) FROM w) AS xmin, (SELECT ST_YMax(box) FROM w) AS ymax, "
+        "(SELECT ST_XMax(box) - ST_XMin(box) FROM w) AS width, (SELECT ST_YMax(box) - ST_YMin(box) FROM w) AS height "
+        "FROM ({parts}) s"
+    ).format(parcels=sql.Identifier(registry.PARCELS.table), parts=parts)
+    return statement, {"id": parcel_id, "margin": margin}

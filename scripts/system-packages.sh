@@ -11,6 +11,10 @@ need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 
 need gdal-bin
 need libgeos-c1v5
+# WeasyPrint (the planning sheet as PDF) needs Pango; DejaVu has every Vietnamese glyph.
+need libpango-1.0-0
+need libpangoft2-1.0-0
+need fonts-dejavu-core
 if [ -z "${DATABASE_URL:-}" ]; then need postgresql; fi
 majors=$(ls /usr/lib/postgresql 2>/dev/null | sort -n || true)
 if [ -z "$majors" ] && [ -z "${DATABASE_URL:-}" ]; then majors=15; fi

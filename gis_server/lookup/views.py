@@ -6,11 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from gis_server.errors import GisError
-from gis_server.lookup import params, queries, report
+from gis_server.lookup import params, queries, report, sheet
 from gis_server.lookup.openapi import document
 from gis_server.views import error_response
 from layers.crs import VN2000_SRID, WGS84_SRID
@@ -61,6 +61,22 @@ def parcel(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
 @json_api
 def planning(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
     return report.planning_report(parcel_id)
+
+
+@require_GET
+def planning_sheet(request: HttpRequest, parcel_id: int) -> HttpResponse:
+    """The printable sheet; ?format=pdf gives the same page as PDF."""
+    base = request.build_absolute_uri("/")
+    try:
+        if request.GET.get("format") == "pdf":
+            pdf = sheet.sheet_pdf(parcel_id, base)
+            name = f"thong-tin-quy-hoach-{parcel_id}.pdf"
+            return HttpResponse(
+                pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+            )
+        return HttpResponse(sheet.sheet_html(parcel_id, base))
+    except GisError as error:
+        return error_response(error)
 
 
 @json_api
