@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import traceback
 import os
 import sys
 from pathlib import Path
@@ -97,6 +98,16 @@ def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
         print(result["message"])
 
 
+def _log_failure(args: argparse.Namespace) -> Path:
+    from django.conf import settings
+
+    log = Path(settings.GIS_DATA_DIR) / "log" / "gis-cli.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- gis {' '.join(sys.argv[1:]) or args.command}\n{traceback.format_exc()}\n")
+    return log
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_django()
@@ -122,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last line of defence: one line here, the traceback in a log file
+        where = _log_failure(args)
+        print(f"error: unexpected failure ({type(exc).__name__}); nothing was written; details in {where}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     _print(result, args)
     return 1 if result.get("status") == "partial" else 0
 
