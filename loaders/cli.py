@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import traceback
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
