@@ -59,12 +59,17 @@ def lacks_datum_shift(src: CRS) -> bool:
     return not ("2000" in datum and ("VN" in datum or "Vietnam" in datum))
 
 
-def _check_declared(src: CRS, geoms: np.ndarray, filename: str) -> CRS:
+def refuse_incomplete(src: CRS, filename: str) -> None:
+    """Never guess: a TM-3 CRS without the datum shift is refused with the flag that settles it."""
     if lacks_datum_shift(src):
         raise UsageError(
             f"{filename}: its CRS is VN-2000 TM-3 without the datum shift (taken literally it lands ~225 m off, "
             "and PROJ's guess is 0.8 m off); if the data is VN-2000 / TM-3 105°45', give --crs vn2000-hcm"
         )
+
+
+def _check_declared(src: CRS, geoms: np.ndarray, filename: str) -> CRS:
+    refuse_incomplete(src, filename)
     if src.is_geographic and len(geoms):
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
