@@ -51,6 +51,13 @@ GEOS_LIBRARY_PATH = env.str("GIS_GEOS_LIBRARY_PATH", default=None)
 GIS_DATA_DIR = Path(env.str("GIS_DATA_DIR", default=str(BASE_DIR / "var")))
 # Rendered vector tiles (one file per tile; purged by what each load changed).
 GIS_TILE_CACHE_DIR = Path(env.str("GIS_TILE_CACHE_DIR", default=str(GIS_DATA_DIR / "tiles")))
+# MapProxy's generated configuration and its raster tile cache (PNG tiles rendered by Mapnik).
+GIS_MAPPROXY_DIR = Path(env.str("GIS_MAPPROXY_DIR", default=str(GIS_DATA_DIR / "mapproxy")))
+GIS_MAPPROXY_CACHE_DIR = Path(env.str("GIS_MAPPROXY_CACHE_DIR", default=str(GIS_MAPPROXY_DIR / "cache_data")))
+# Mapnik keeps its PostGIS connections open between tiles (tests turn this off to drop test databases).
+GIS_MAPNIK_PERSIST_CONNECTION = env.bool("GIS_MAPNIK_PERSIST_CONNECTION", default=True)
+# Where MapLibre fetches label glyphs (must be local: the map works offline).
+GIS_GLYPHS_URL = env.str("GIS_GLYPHS_URL", default="/static/glyphs/{fontstack}/{range}.pbf")
 # Browsers may reuse a tile this long without asking; the ETag makes asking cheap.
 GIS_TILE_MAX_AGE = env.int("GIS_TILE_MAX_AGE", default=60)
 

@@ -1,9 +1,10 @@
-"""URL map: health, vector tiles; OGC API, the lookup API and the web map join here."""
+"""URL map: health, vector and raster tiles, styles, the planning lookup; OGC API and the web map join here."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from gis_server import views
 from gis_server.lookup import views as lookup
+from tile_cache import raster_views
 from tile_cache import views as tiles
 
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("api/parcels/<int:parcel_id>/planning", lookup.planning, name="api-planning"),
     path("api/search", lookup.search, name="api-search"),
     path("parcels/<int:parcel_id>/planning", lookup.planning_sheet, name="planning-sheet"),
+    re_path(r"^mapproxy(?P<path>/.*)?$", raster_views.mapproxy, name="mapproxy"),
+    re_path(r"^styles/(?P<layer>[a-z0-9_]+)\.(?P<fmt>json|qml|sld|xml)$", raster_views.style, name="style"),
 ]

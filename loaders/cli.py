@@ -23,6 +23,7 @@ EXAMPLES = """examples (one per format):
   gis load parcels thua_dat.shp --dry-run --json                validate only, machine-readable report
   gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
   gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
+  gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
 """
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("id", type=int)
         _output_arguments(action)
     listing.add_argument("--json", action="store_true", help="print as JSON")
+    tiles = commands.add_parser("tiles", help="raster tile cache (MapProxy): seed the district")
+    tile_actions = tiles.add_subparsers(dest="action", required=True)
+    seeding = tile_actions.add_parser("seed", help="render the district's raster tiles into the cache")
+    seeding.add_argument("tilesets", nargs="*", help="default: every layer and ioc")
+    seeding.add_argument("--zooms", default="10-18", help="FROM-TO (default 10-18)")
+    seeding.add_argument("--concurrency", type=int, default=2)
+    _output_arguments(seeding)
     layers = commands.add_parser("layers", help="list the layers and their row counts")
     layers.add_argument("--json", action="store_true", help="print as JSON")
     return parser

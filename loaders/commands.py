@@ -70,6 +70,12 @@ def layers(args: argparse.Namespace) -> dict[str, Any]:
     return {"status": "done", "layers": counts, "message": "\n".join(lines)}
 
 
+def tiles(args: argparse.Namespace) -> dict[str, Any]:
+    from tile_cache.seed import run_command
+
+    return run_command(args)
+
+
 def dispatch(args: argparse.Namespace) -> dict[str, Any]:
-    handlers = {"load": load, "load-dir": load_dir, "loads": loads, "layers": layers}
+    handlers = {"load": load, "load-dir": load_dir, "loads": loads, "layers": layers, "tiles": tiles}
     return handlers[args.command](args)

@@ -7,6 +7,7 @@ files are kept so `gis loads rollback` can switch back.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from gis_server.errors import UsageError
 from layers.crs import transformer
 from layers.models import Load, RasterDataset
 from loaders import history
+from tile_cache.purge import after_load
 
 if TYPE_CHECKING:
     from loaders.pipeline import LoadOptions, LoadResult
@@ -55,7 +57,9 @@ def load_raster(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
             bands=info.bands, resolution=info.resolution, bounds=bounds, load_id=load.pk, active=True,
         )  # fmt: skip
         history.finish(load, "done", counts, {"cog": str(target), "overviews": list(info.overviews)}, None)
-        Load.objects.filter(pk=load.pk).update(changed_extent=_vn2000_box(info.bounds_3857))
+        extent = _vn2000_box(info.bounds_3857)
+        Load.objects.filter(pk=load.pk).update(changed_extent=extent)
+        transaction.on_commit(partial(after_load, layer_id, extent))
     message = f"{layer_id}: {path.name} → {target.name} ({info.width}×{info.height}, load {load.pk})"
     return LoadResult(layer_id, str(path), load.pk, "done", counts, message=message)
 

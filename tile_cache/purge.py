@@ -38,7 +38,13 @@ def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) 
 
 
 def after_load(layer_id: str, extent: object) -> int:
-    """Hook for the loaders (called after commit) with a load's changed extent (a GEOS polygon or None)."""
-    if extent is None or layer_id not in tilesets():
-        return 0  # raster layers are MapProxy's to purge
-    return purge(layer_id, tuple(extent.extent))  # type: ignore[attr-defined]
+    """Hook for the loaders (called after commit) with a load's changed extent (a GEOS polygon or None).
+
+    Purges our vector tiles and MapProxy's raster tiles alike, so no cache serves what a load replaced.
+    """
+    from tile_cache.raster_purge import after_load as raster_after_load
+
+    deleted = raster_after_load(layer_id, extent)
+    if extent is not None and layer_id in tilesets():
+        deleted += purge(layer_id, tuple(extent.extent))  # type: ignore[attr-defined]
+    return deleted
