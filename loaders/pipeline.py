@@ -146,7 +146,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
         "source_layer": source.layer,
         "derived_right_of_way": derived.derived,
     }
-    return Prepared(path, "", source.fids, mapped, checked, list(mapped.warnings), notes, pending)
+    return Prepared(path, "", source.fids, mapped, checked, [*source.warnings, *mapped.warnings], notes, pending)
 
 
 def _centrelines(checked: Validated, derived: np.ndarray | None, src: Any) -> list[Any] | None:

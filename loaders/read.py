@@ -40,6 +40,7 @@ class SourceTable:
     # True when text was read byte-for-byte (ISO-8859-1) and still needs its encoding decided.
     raw_text: bool = False
     problems: list[Any] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.wkb)

@@ -105,3 +105,43 @@ def test_derived_alleys_keep_their_centrelines_in_vn2000(sample_dir: Path) -> No
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM layer_alleys WHERE centreline IS NULL OR ST_SRID(centreline) <> 9210")
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_zoning_dxf_drawing_loads_every_block(tmp_path: Path, sample_district: Any) -> None:
+    from fixtures.cad import write_zoning_dxf
+    from layers.models import ZoningZone
+
+    path = tmp_path / "quy_hoach.dxf"
+    write_zoning_dxf(sample_district["zoning"], path)
+    assert _load("zoning", str(path), "--mode", "replace", "--crs", "vn2000-hcm") == 0
+    fs = sample_district["zoning"]
+    codes = list(fs.fields).index("kyhieuloda")
+    names = list(fs.fields).index("tenloaisdd")
+    source = {row[codes]: (row[names], geom) for row, geom in zip(fs.rows, fs.geoms, strict=True)}
+    assert ZoningZone.objects.count() == len(fs)
+    for zone in ZoningZone.objects.all():
+        name, geom = source[zone.zone_code]
+        assert zone.function_name == name  # Vietnamese text through the DXF's byte encoding
+        assert abs(zone.geom.area - geom.area) < 0.1  # the generator's zero-area slivers are not drawn
+
+
+@pytest.mark.django_db
+def test_parcel_sheet_dgn_with_a_mapping_file(tmp_path: Path, sample_district: Any) -> None:
+    from fixtures.cad import sheet_parcels, write_parcels_dgn
+
+    fs = sample_district["parcels"]
+    names = list(fs.fields)
+    ward, number = fs.rows[0][names.index("MaXa")], fs.rows[0][names.index("SoHieuToBanDo")]
+    sheet = sheet_parcels(fs, ward, number)
+    path = tmp_path / "to.dgn"
+    count = write_parcels_dgn(sheet, path)
+    mapping = tmp_path / "to.yaml"
+    mapping.write_text(f"constants: {{ward_code: '{ward}', map_sheet: {number}}}\n", encoding="utf-8")
+    args = ("parcels", str(path), "--mode", "upsert", "--crs", "vn2000-hcm", "--mapping", str(mapping))
+    assert _load(*args) == 0
+    loaded = Parcel.objects.filter(ward_code=ward, map_sheet=number)
+    assert loaded.count() == count
+    areas = {p.parcel_no: p.area for p in loaded}
+    for row in sheet.rows:
+        assert areas[row[names.index("SoThuTuThua")]] == pytest.approx(row[names.index("DienTich")], abs=0.05)
