@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
 from django.db import connection, transaction
 from psycopg import sql
@@ -72,20 +74,30 @@ def _hex(geoms: Any) -> Any:
     return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), hex=True, include_srid=True)
 
 
+COPY_CHUNK = 50_000
+
+
+def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray) -> Iterator[tuple[Any, ...]]:
+    """Rows for COPY of the features at indices ``part``; geometry hex is made per chunk to bound memory."""
+    mapped, checked = ready.mapped, ready.checked
+    if len(part) and part[-1] - part[0] + 1 == len(part):  # a contiguous run (the usual case): slice, don't index
+        span = slice(int(part[0]), int(part[-1]) + 1)
+        columns: list[list[Any]] = [mapped.columns[name][span] for name in layer.field_names]
+    else:
+        columns = [[mapped.columns[name][i] for i in part] for name in layer.field_names]
+    columns.append(list(_hex(checked.geoms[part])))
+    if layer.centreline:
+        lines = checked.centrelines or [None] * len(ready.fids)
+        columns.append([None if lines[i] is None else str(_hex(lines[i])) for i in part])
+    return iter(staging.stage_rows(ready.fids[part].tolist(), columns))
+
+
 def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progress) -> None:
-    fids, mapped, checked = ready.fids, ready.mapped, ready.checked
     cursor.execute(staging.drop_stage())
     cursor.execute(staging.create_stage(layer))
-    keep = checked.keep
-    everything = len(keep) == len(fids)
-    columns: list[list[Any]] = [
-        mapped.columns[name] if everything else [mapped.columns[name][i] for i in keep] for name in layer.field_names
-    ]
-    columns.append(list(_hex(checked.geoms[keep])))
-    if layer.centreline:
-        lines = checked.centrelines or [None] * len(fids)
-        columns.append([None if lines[i] is None else str(_hex(lines[i])) for i in keep])
-    rows = staging.stage_rows(fids[keep].tolist(), columns)
+    keep = ready.checked.keep
+    parts = (keep[start : start + COPY_CHUNK] for start in range(0, len(keep), COPY_CHUNK))
+    rows = (row for part in parts for row in _chunk_rows(layer, ready, part))
     with cursor.cursor.copy(staging.copy_stage(layer)) as copy:
         for row in progress.iterate(rows, len(keep), "staging"):
             copy.write_row(row)
