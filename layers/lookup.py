@@ -48,7 +48,7 @@ def by_ids(ids: list[int]) -> tuple[sql.Composed, list[Any]]:
 
 
 def search(folded: str, limit: int) -> tuple[sql.Composed, dict[str, Any]]:
-    """Streets, alleys and parcel addresses whose folded text contains the folded query, best matches first."""
+    """Streets and alleys whose folded name contains the query, parcels whose address starts with it; best first."""
     parts = [
         sql.SQL(
             "(SELECT DISTINCT ON (name) {kind} AS kind, name AS label, NULL::bigint AS parcel_id, "
@@ -62,15 +62,15 @@ def search(folded: str, limit: int) -> tuple[sql.Composed, dict[str, Any]]:
         sql.SQL(
             "(SELECT 'parcels' AS kind, address AS label, id AS parcel_id, "
             "similarity(gis_fold(address), %(q)s) AS score, ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT id, address, "
-            "ST_Transform(ST_PointOnSurface(geom), 4326) AS c FROM {table} WHERE gis_fold(address) LIKE %(like)s "
+            "ST_Transform(ST_PointOnSurface(geom), 4326) AS c FROM {table} WHERE gis_fold(address) LIKE %(prefix)s "
             "ORDER BY similarity(gis_fold(address), %(q)s) DESC LIMIT %(limit)s) s)"
         ).format(table=sql.Identifier(registry.PARCELS.table))
     )
     statement = sql.SQL("SELECT * FROM ({}) r ORDER BY score DESC, label LIMIT %(limit)s").format(
         sql.SQL(" UNION ALL ").join(parts)
     )
-    like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return statement, {"q": folded, "like": like, "limit": limit}
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return statement, {"q": folded, "like": f"%{escaped}%", "prefix": f"{escaped}%", "limit": limit}
 
 
 def vertices(parcel_id: int) -> tuple[sql.Composed, list[Any]]:
