@@ -1,6 +1,6 @@
 """URL map: health, vector and raster tiles, styles, the planning lookup; OGC API and the web map join here."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from gis_server import views
 from gis_server.lookup import views as lookup
@@ -20,4 +20,5 @@ urlpatterns = [
     path("parcels/<int:parcel_id>/planning", lookup.planning_sheet, name="planning-sheet"),
     re_path(r"^mapproxy(?P<path>/.*)?$", raster_views.mapproxy, name="mapproxy"),
     re_path(r"^styles/(?P<layer>[a-z0-9_]+)\.(?P<fmt>json|qml|sld|xml)$", raster_views.style, name="style"),
+    path("", include("gis_server.webmap.urls")),  # the citizens' web map at /
 ]

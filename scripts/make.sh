@@ -52,9 +52,23 @@ sample() {
   "$VENV/bin/gis" load-dir "$dir" --mode replace --quiet
 }
 
+frontend() {
+  # MapLibre from npm (pinned by package-lock.json), copied into the web map's static folder; no CDN.
+  local stamp="frontend/node_modules/.installed-$(sha256sum frontend/package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ] || [ ! -f gis_server/webmap/static/webmap/vendor/maplibre-gl/maplibre-gl.mjs ]; then
+    say "installing the web map's browser packages (npm ci)"
+    mkdir -p var
+    npm ci --prefix frontend --no-audit --no-fund >var/npm.log 2>&1 || { tail -n 15 var/npm.log >&2; echo "error: npm ci failed; see var/npm.log" >&2; exit 1; }
+    npm run --prefix frontend --silent vendor
+    touch "$stamp"
+  fi
+  "$VENV/bin/python" manage.py collectstatic --noinput -v 0
+}
+
 setup() {
   python_venv
   scripts/system-packages.sh
+  frontend
   database
   sample
 }

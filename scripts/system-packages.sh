@@ -15,6 +15,9 @@ need libgeos-c1v5
 need libpango-1.0-0
 need libpangoft2-1.0-0
 need fonts-dejavu-core
+# Browser tests of the web map drive Debian's Chromium; MapLibre comes from npm.
+need chromium
+command -v npm >/dev/null 2>&1 || { need nodejs; need npm; }
 if [ -z "${DATABASE_URL:-}" ]; then need postgresql; fi
 majors=$(ls /usr/lib/postgresql 2>/dev/null | sort -n || true)
 if [ -z "$majors" ] && [ -z "${DATABASE_URL:-}" ]; then majors=15; fi

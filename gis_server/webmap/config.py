@@ -1,0 +1,110 @@
+"""What the web map page needs to know, derived from the layer registry and the shared styles.
+
+One MapLibre style over the operations centre's tileset (``/tiles/ioc``: one
+MVT layer per registry layer), with the paint of every layer taken from
+``tile_cache.styles`` so the web map and QGIS never disagree on a colour.
+Text labels are left out: they need glyph files, which we do not ship, so
+names are shown in the panel instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from layers import registry, vocabulary
+from layers.crs import TAN_BINH_WGS84_BOUNDS
+from tile_cache import styles
+from tile_cache.grid import IOC
+
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "webmap" / "vendor" / "maplibre-gl"
+VENDOR_FILES = ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css")
+SOURCE = "tanbinh"
+BACKGROUND = "#f3f1ec"
+# Fills first (zoning under parcels, rights of way over them so the red-line strip shows), then outlines.
+DRAW_ORDER = (
+    "zoning-fill",
+    "parcels-fill",
+    "road_boundaries-fill",
+    "alleys-fill",
+    "zoning-line",
+    "parcels-line",
+    "alleys-line",
+    "road_boundaries-line",
+    "wards-line",
+    "wards_2025-line",
+)
+# Reversing a URL pattern with this id and cutting it out gives the path prefix the page's script completes.
+_PLACEHOLDER = 987654321
+
+
+def _layer_style(layer: registry.Layer) -> list[dict[str, Any]]:
+    """The layer's MapLibre layers from the shared style, retargeted to the one tileset; labels dropped."""
+    out = []
+    for entry in styles.maplibre(layer.id)["layers"]:
+        if entry["type"] == "symbol":
+            continue
+        out.append({**entry, "source": SOURCE, "source-layer": layer.id, "metadata": {"tanbinh:layer": layer.id}})
+    return out
+
+
+def map_style(tilejson_url: str) -> dict[str, Any]:
+    """A complete MapLibre style: our tiles only, no basemap, glyphs or sprites (the page works offline)."""
+    found = [entry for layer in registry.LAYERS for entry in _layer_style(layer)]
+    rank = {name: i for i, name in enumerate(DRAW_ORDER)}
+    found.sort(key=lambda entry: rank.get(entry["id"], len(rank)))
+    background = {"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}
+    return {
+        "version": 8,
+        "name": "Tân Bình – bản đồ quy hoạch",
+        "sources": {SOURCE: {"type": "vector", "url": tilejson_url}},
+        "layers": [background, *found],
+    }
+
+
+def layers() -> list[dict[str, Any]]:
+    """One toggle per registry layer, in the registry's order, with its MapLibre layer ids and legend."""
+    return [
+        {
+            "id": layer.id,
+            "title_vi": layer.title_vi,
+            "title_en": layer.title_en,
+            "min_zoom": layer.min_zoom,
+            "style_layers": [entry["id"] for entry in _layer_style(layer)],
+            "swatch": _swatch(layer),
+            "legend": styles.legend(layer.id),
+        }
+        for layer in registry.LAYERS
+    ]
+
+
+def _swatch(layer: registry.Layer) -> dict[str, str | None]:
+    style = styles.layer_style(layer.id)
+    fill = style.fill or (style.classes[0].color if style.classes else None)
+    return {"fill": fill, "stroke": style.stroke}
+
+
+def _prefix(name: str) -> str:
+    return reverse(name, kwargs={"parcel_id": _PLACEHOLDER}).replace(str(_PLACEHOLDER), "{id}")
+
+
+def page_config(request: HttpRequest) -> dict[str, Any]:
+    tilejson = request.build_absolute_uri(reverse("tilejson", kwargs={"tileset": IOC}))
+    return {
+        "bounds": list(TAN_BINH_WGS84_BOUNDS),
+        "style": map_style(tilejson),
+        "layers": layers(),
+        "parcel_min_zoom": registry.PARCELS.min_zoom,
+        # Ward names the search box recognises before it asks the API (old wards, then the 2025 wards).
+        "wards": {"old": list(vocabulary.OLD_WARDS), "new": list(vocabulary.WARDS_2025)},
+        "api": {
+            "search": reverse("api-search"),
+            "by_key": reverse("api-parcels"),
+            "at": reverse("api-parcels-at"),
+            "planning": _prefix("api-planning"),
+            "sheet": _prefix("planning-sheet"),
+        },
+    }

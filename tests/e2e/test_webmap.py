@@ -1,0 +1,296 @@
+"""The citizen web map in a real browser: map, layers, search, click, report, language, shareable URL, phone, print."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+
+from layers import registry, vocabulary
+from tests.e2e.conftest import ARTIFACTS, Page
+
+REPORT = "#report"
+
+
+def a_parcel(*, cut_by_a_road: bool = True) -> dict[str, Any]:
+    """A parcel with an address (and, by default, a right-of-way strip and several zones): the richest report."""
+    condition = (
+        "EXISTS (SELECT 1 FROM layer_road_boundaries r WHERE ST_Area(ST_Intersection(r.geom, p.geom)) > 1)"
+        if cut_by_a_road
+        else "TRUE"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.id, p.ward_code, p.map_sheet, p.parcel_no, p.address, "
+            "ST_X(ST_Transform(ST_PointOnSurface(p.geom), 4326)), ST_Y(ST_Transform(ST_PointOnSurface(p.geom), 4326)) "
+            f"FROM layer_parcels p WHERE p.address IS NOT NULL AND {condition} ORDER BY p.id LIMIT 1"
+        )
+        row = cursor.fetchone()
+    keys = ("id", "ward_code", "map_sheet", "parcel_no", "address", "lon", "lat")
+    parcel = dict(zip(keys, row, strict=True))
+    parcel["ward_name"] = next(name for name, code in vocabulary.OLD_WARDS.items() if code == parcel["ward_code"])
+    parcel["ward_number"] = parcel["ward_name"].split()[-1]
+    return parcel
+
+
+def planning(parcel_id: int) -> dict[str, Any]:
+    response = Client().get(f"/api/parcels/{parcel_id}/planning")
+    assert response.status_code == 200
+    return response.json()
+
+
+def field_values(page: Page, scope: str) -> dict[str, str]:
+    """data-field → data-value of the cells inside `scope` (the API's raw values)."""
+    return page.page.eval_on_selector_all(
+        f"{scope} [data-field]", "cells => Object.fromEntries(cells.map(c => [c.dataset.field, c.dataset.value]))"
+    )
+
+
+def number(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def same(shown: str, expected: Any) -> bool:
+    return (shown == "" and expected is None) or float(shown) == float(expected)
+
+
+def wait_for_report(page: Page, parcel_id: int) -> None:
+    page.page.wait_for_function(
+        "id => window.webmap.state.shownId === id && !document.querySelector('#report').hidden",
+        arg=parcel_id,
+    )
+    page.wait_for_map()
+
+
+def assert_report_matches_api(page: Page, parcel_id: int) -> None:
+    """Every number in the panel is the API's number for that parcel."""
+    api = planning(parcel_id)
+    facts = field_values(page, '[data-section="parcel"]')
+    for key in ("area", "computed_area", "map_sheet", "parcel_no"):
+        assert same(facts[key], api["parcel"][key]), key
+    assert facts["ward_name"] == api["parcel"]["ward_name"]
+    assert facts["ward_2025_name"] == api["parcel"]["ward_2025_name"]
+    assert facts["land_use"] == api["parcel"]["land_use"]
+    text = page.page.inner_text(REPORT)
+    assert api["parcel"]["land_use_name"] in text
+    assert api["parcel"]["ward_2025_name"] in text
+
+    cards = page.page.locator('[data-section="zoning"] .card')
+    assert cards.count() == len(api["zoning"]) > 0
+    for i, zone in enumerate(api["zoning"]):
+        shown = field_values(page, f'[data-zone="{i}"]')
+        assert same(shown["area"], zone["area"]) and same(shown["share"], zone["share"])
+        if zone["zone_code"]:
+            assert same(shown["max_density"], zone.get("max_density"))
+            assert same(shown["max_far"], zone.get("max_far"))
+            assert same(shown["floors"], zone.get("max_floors"))
+            assert zone["zone_code"] in cards.nth(i).inner_text()
+        if zone.get("decision_no"):
+            assert shown["decision_no"] == zone["decision_no"]
+
+    ways = page.page.locator('[data-section="rights_of_way"] .card')
+    assert ways.count() == len(api["rights_of_way"]) > 0
+    for i, way in enumerate(api["rights_of_way"]):
+        shown = field_values(page, f'[data-row="{i}"]')
+        assert same(shown["row_width"], way["row_width"])
+        assert same(shown["area_in_row"], way["area_in_row"])
+        assert same(shown["buildable_area"], way["buildable_area"])
+        assert way["name"] in ways.nth(i).inner_text()
+
+    totals = field_values(page, '[data-section="totals"]')
+    for key, value in api["totals"].items():
+        assert same(totals[key], value), key
+    lang = page.page.evaluate("document.documentElement.lang")
+    assert page.page.inner_text('[data-field="disclaimer"]') == api["disclaimer"][lang]
+
+
+def search(page: Page, text: str) -> None:
+    page.page.fill("#search-input", text)
+    page.page.press("#search-input", "Enter")
+
+
+def test_map_draws_our_tiles_with_one_toggle_per_layer(page: Page) -> None:
+    page.open()
+    assert page.page.title() == "Bản đồ quy hoạch quận Tân Bình"
+    titles = page.page.locator("[data-layer-title]").all_text_contents()
+    assert titles == [layer.title_vi for layer in registry.LAYERS]
+    page.page.click("#layers summary")
+    drawn = "id => window.webmap.map.queryRenderedFeatures({layers: [id]}).length"
+    assert page.page.evaluate(drawn, "wards-line") > 0
+    assert page.page.evaluate(drawn, "zoning-fill") > 0
+    page.screenshot("01-overview")
+
+    page.page.uncheck('[data-layer="wards"]')
+    assert page.page.evaluate("() => window.webmap.map.getLayoutProperty('wards-line', 'visibility')") == "none"
+    page.page.check('[data-layer="wards"]')
+    assert page.page.evaluate("() => window.webmap.map.getLayoutProperty('wards-line', 'visibility')") == "visible"
+    page.assert_clean()
+
+
+def test_search_by_sheet_and_parcel_opens_the_report(page: Page) -> None:
+    parcel = a_parcel()
+    page.open()
+    search(page, f"P{parcel['ward_number']} {parcel['map_sheet']}/{parcel['parcel_no']}")
+    wait_for_report(page, parcel["id"])
+    assert_report_matches_api(page, parcel["id"])
+    assert f"parcel={parcel['id']}" in page.page.url
+    page.screenshot("02-search-sheet-parcel")
+
+    # The same parcel written out in Vietnamese words.
+    page.page.click('[data-action="close"]')
+    assert page.page.locator(REPORT).is_hidden()
+    search(page, f"tờ {parcel['map_sheet']} thửa {parcel['parcel_no']} phường {parcel['ward_number']}")
+    wait_for_report(page, parcel["id"])
+    page.assert_clean()
+
+
+def test_search_without_a_ward_asks_for_it(page: Page) -> None:
+    page.open()
+    search(page, "tờ 12 thửa 345")
+    page.page.wait_for_function("() => document.querySelector('#search-status').textContent.includes('phường')")
+    page.assert_clean()
+
+
+def test_search_by_address_lists_results_and_opens_one(page: Page) -> None:
+    parcel = a_parcel(cut_by_a_road=False)
+    page.open()
+    search(page, parcel["address"])
+    result = page.page.locator("#results button", has_text=parcel["address"]).first
+    result.wait_for()
+    page.screenshot("03-search-address")
+    result.click()
+    wait_for_report(page, parcel["id"])
+    assert parcel["address"] in page.page.inner_text('[data-field="address"]')
+
+    search(page, "hoang van thu")  # a street: the map flies there
+    page.page.locator("#results button", has_text="Hoàng Văn Thụ").first.click()
+    page.wait_for_map()
+    page.assert_clean()
+
+
+def test_click_on_the_map_selects_and_highlights_the_parcel(page: Page) -> None:
+    parcel = a_parcel()
+    page.open()
+    page.page.evaluate(
+        "([lon, lat]) => window.webmap.map.jumpTo({center: [lon, lat], zoom: 18})", [parcel["lon"], parcel["lat"]]
+    )
+    page.wait_for_map()
+    point = page.page.evaluate(
+        "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }",
+        [parcel["lon"], parcel["lat"]],
+    )
+    box = page.page.locator("#map canvas").bounding_box()
+    under = page.page.evaluate(
+        "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['parcels-fill']})[0]?.id", point
+    )
+    assert under == parcel["id"], "the tile draws the parcel picked in the database under that point"
+    page.page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    wait_for_report(page, parcel["id"])
+    assert_report_matches_api(page, parcel["id"])
+    highlighted = page.page.evaluate(
+        "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['selection-fill']}).length", point
+    )
+    assert highlighted >= 1
+    page.screenshot("04-click-parcel")
+    page.assert_clean()
+
+
+def test_english_switch_translates_the_page_and_the_report(page: Page) -> None:
+    parcel = a_parcel()
+    page.open(f"/?parcel={parcel['id']}")
+    wait_for_report(page, parcel["id"])
+    page.page.click('[data-lang="en"]')
+    assert page.page.evaluate("document.documentElement.lang") == "en"
+    assert page.page.title() == "Tân Bình planning map"
+    assert "Planning information" in page.page.inner_text(REPORT)
+    assert "Zoning plan 1/2000" in page.page.inner_text(REPORT)
+    assert page.page.locator("[data-layer-title]").all_text_contents() == [layer.title_en for layer in registry.LAYERS]
+    assert "lang=en" in page.page.url
+    assert_report_matches_api(page, parcel["id"])
+    computed = planning(parcel["id"])["parcel"]["computed_area"]
+    assert f"{computed:,.1f} m²" in page.page.inner_text('[data-section="parcel"]')
+    page.screenshot("05-english")
+
+    page.page.click('[data-lang="vi"]')
+    assert "Thông tin quy hoạch" in page.page.inner_text(REPORT)
+    vi_number = f"{computed:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert f"{vi_number} m²" in page.page.inner_text('[data-section="parcel"]')
+    page.assert_clean()
+
+
+def test_shareable_url_restores_the_selection(page: Page) -> None:
+    parcel = a_parcel()
+    page.open(f"/?parcel={parcel['id']}")
+    wait_for_report(page, parcel["id"])
+    assert_report_matches_api(page, parcel["id"])
+    # The map is zoomed onto the parcel and draws it highlighted.
+    assert page.page.evaluate("() => window.webmap.map.getZoom()") >= 16
+    x, y = page.page.evaluate(
+        "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }",
+        [parcel["lon"], parcel["lat"]],
+    )
+    assert 0 < x < 1280 and 0 < y < 800
+    assert page.page.evaluate(
+        "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['selection-fill']}).length", [x, y]
+    )
+    # Back in history clears the selection the user made after arriving.
+    page.page.click('[data-action="close"]')
+    assert "parcel=" not in page.page.url
+    page.page.go_back()
+    wait_for_report(page, parcel["id"])
+    page.assert_clean()
+
+
+def test_phone_layout_is_a_bottom_sheet(phone_page: Page) -> None:
+    page = phone_page
+    page.open()
+    width = page.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, "nothing overflows sideways"
+    panel = page.page.locator("#panel").bounding_box()
+    assert panel["width"] == 360 and abs(panel["y"] + panel["height"] - 740) < 1, "the panel sits on the bottom edge"
+    assert panel["y"] > 740 * 0.45, "the map keeps most of the screen while nothing is selected"
+    assert page.page.locator("#search-input").is_visible()
+    page.screenshot("06-phone-start")
+
+    parcel = a_parcel()
+    search(page, f"P{parcel['ward_number']} {parcel['map_sheet']}/{parcel['parcel_no']}")
+    wait_for_report(page, parcel["id"])
+    assert page.page.get_attribute("#panel", "data-state") == "open"
+    opened = page.page.locator("#panel").bounding_box()
+    assert opened["y"] >= 44 + 100, "some map stays visible above the open sheet"
+    shown = page.page.locator("#map").bounding_box()
+    assert abs(shown["y"] + shown["height"] - 14 - opened["y"]) < 1, "the map shrinks to the space above the sheet"
+    x, y = page.page.evaluate(
+        "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }",
+        [parcel["lon"], parcel["lat"]],
+    )
+    assert 0 < x < 360 and 0 < y < shown["height"], "the selected parcel is in view above the sheet"
+    assert page.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert page.page.locator('[data-field="computed_area"]').is_visible()
+    page.screenshot("07-phone-report")
+
+    page.page.click("#sheet-toggle")
+    assert page.page.get_attribute("#panel", "data-state") == "peek"
+    page.screenshot("08-phone-peek")
+    assert_report_matches_api(page, parcel["id"])
+    page.assert_clean()
+
+
+def test_print_shows_the_report_alone(page: Page) -> None:
+    parcel = a_parcel()
+    page.open(f"/?parcel={parcel['id']}")
+    wait_for_report(page, parcel["id"])
+    page.page.emulate_media(media="print")
+    assert page.page.locator("#map").is_hidden()
+    assert page.page.locator("#search-form").is_hidden()
+    assert page.page.locator('[data-action="print"]').is_hidden()
+    assert page.page.locator('[data-section="zoning"]').is_visible()
+    assert page.page.locator('[data-field="disclaimer"]').is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "09-print.png"), full_page=True)
+    pdf = page.page.pdf(path=str(ARTIFACTS / "09-print.pdf"), format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert re.search(r"Thông tin quy hoạch", page.page.inner_text(REPORT))
+    page.assert_clean()
