@@ -102,33 +102,35 @@ def _row_source(layer: registry.Layer) -> sql.Composed:
     ).format(kind=sql.Literal(layer.id), table=sql.Identifier(layer.table), near=sql.Literal(ADJACENT_M))
 
 
+def _parcel_and_rows() -> sql.Composed:
+    """`p`: the parcel (id as the parameter); `r`: every road and alley ROW near it with its building-line shape."""
+    sources = sql.SQL(" UNION ALL ").join(_row_source(layer) for layer in (registry.ROAD_BOUNDARIES, registry.ALLEYS))
+    return sql.SQL("WITH p AS (SELECT geom FROM {parcels} WHERE id = %s), r AS ({sources}) ").format(
+        parcels=sql.Identifier(registry.PARCELS.table), sources=sources
+    )
+
+
 def rights_of_way(parcel_id: int) -> tuple[sql.Composed, list[Any]]:
     """Each road/alley ROW near the parcel: area inside it, and what is left behind its building line."""
-    sources = sql.SQL(" UNION ALL ").join(_row_source(layer) for layer in (registry.ROAD_BOUNDARIES, registry.ALLEYS))
-    statement = sql.SQL(
-        "WITH p AS (SELECT geom FROM {parcels} WHERE id = %s), r AS ({sources}) "
+    statement = _parcel_and_rows() + sql.SQL(
         "SELECT r.kind, r.segment_id, r.name, r.row_width, r.setback, r.decision_no, "
         "ST_Area(ST_Intersection(p.geom, r.row_geom)) AS inside, "
         "ST_Area(ST_Difference(p.geom, r.line_geom)) AS buildable, ST_Distance(p.geom, r.row_geom) AS distance "
         "FROM r, p ORDER BY inside DESC, r.name"
-    ).format(parcels=sql.Identifier(registry.PARCELS.table), sources=sources)
+    )
     return statement, [parcel_id]
 
 
 def totals(parcel_id: int) -> tuple[sql.Composed, list[Any]]:
     """Areas over the union of every ROW (a corner cut by a road and an alley counts once) and of the zones."""
-    sources = sql.SQL(" UNION ALL ").join(_row_source(layer) for layer in (registry.ROAD_BOUNDARIES, registry.ALLEYS))
-    statement = sql.SQL(
-        "WITH p AS (SELECT geom FROM {parcels} WHERE id = %s), r AS ({sources}) "
+    statement = _parcel_and_rows() + sql.SQL(
         "SELECT ST_Area(p.geom) AS computed, "
         "COALESCE(ST_Area(ST_Intersection(p.geom, (SELECT ST_Union(row_geom) FROM r))), 0) AS in_row, "
         "COALESCE(ST_Area(ST_Difference(p.geom, (SELECT ST_Union(line_geom) FROM r))), ST_Area(p.geom)) AS buildable, "
         "COALESCE(ST_Area(ST_Intersection(p.geom, (SELECT ST_Union(z.geom) FROM {zoning} z "
         "WHERE ST_Intersects(z.geom, p.geom)))), 0) AS zoned, "
         "ST_AsGeoJSON(ST_Transform(p.geom, 4326), 7) AS geojson FROM p"
-    ).format(
-        parcels=sql.Identifier(registry.PARCELS.table), sources=sources, zoning=sql.Identifier(registry.ZONING.table)
-    )
+    ).format(zoning=sql.Identifier(registry.ZONING.table))
     return statement, [parcel_id]
 
 

@@ -11,7 +11,6 @@ traversal in tile addresses: no request text ever names a path here).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from gis_server.errors import NotFound
@@ -20,6 +19,7 @@ from tile_cache.grid import tile_size_m, tiles_over
 from tile_cache.mapproxy_config import MAX_ZOOM, META_BUFFER, TILE_PIXELS, cache_dir, tileset_members
 from tile_cache.mapproxy_config import Raster as _Raster
 from tile_cache.purge import to_3857
+from tile_cache.store import delete_tiles, int_children
 
 Box = tuple[float, float, float, float]
 
@@ -37,28 +37,10 @@ def tile_path(tileset: str, z: int, x: int, y: int) -> Path:
     return cache_dir() / tileset / str(z) / str(x) / f"{y}.png"
 
 
-def _int_children(folder: Path, suffix: str = "") -> Iterator[tuple[int, Path]]:
-    """Numbered entries only: anything else in a cache directory (locks, temporaries) is not a tile."""
-    if not folder.is_dir():
-        return
-    for child in folder.iterdir():
-        stem = child.name.removesuffix(suffix)
-        if child.name.endswith(suffix) and stem.isdigit():
-            yield int(stem), child
-
-
 def _purge_zoom(tileset: str, z: int, box: Box) -> int:
     margin = tile_size_m(z) * META_BUFFER / TILE_PIXELS
     tiles = tiles_over((box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin), z)
-    deleted = 0
-    for x, column in _int_children(cache_dir() / tileset / str(z)):
-        if x not in tiles.xs:
-            continue
-        for y, file in _int_children(column, ".png"):
-            if y in tiles.ys:
-                file.unlink(missing_ok=True)
-                deleted += 1
-    return deleted
+    return delete_tiles(cache_dir() / tileset / str(z), tiles, ".png")
 
 
 def purge_raster_3857(layer_id: str, box: Box) -> int:
@@ -70,7 +52,7 @@ def purge_raster_3857(layer_id: str, box: Box) -> int:
         raise NotFound(f"no raster tileset draws {layer_id!r}")
     deleted = 0
     for name in names:
-        for z, _ in _int_children(cache_dir() / name):
+        for z, _ in int_children(cache_dir() / name):
             if z <= MAX_ZOOM:
                 deleted += _purge_zoom(name, z, box)
     return deleted

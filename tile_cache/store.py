@@ -45,7 +45,7 @@ def delete(tile: TileAddress) -> None:
     path_of(tile).unlink(missing_ok=True)
 
 
-def _int_children(folder: Path, suffix: str = "") -> Iterator[tuple[int, Path]]:
+def int_children(folder: Path, suffix: str = "") -> Iterator[tuple[int, Path]]:
     if not folder.is_dir():
         return
     for child in folder.iterdir():
@@ -54,14 +54,19 @@ def _int_children(folder: Path, suffix: str = "") -> Iterator[tuple[int, Path]]:
             yield int(stem), child
 
 
-def delete_range(tileset_id: str, tiles: TileRange) -> int:
-    """Delete the cached tiles of ``tileset_id`` inside ``tiles``; walks only what is cached."""
+def delete_tiles(zoom_dir: Path, tiles: TileRange, suffix: str) -> int:
+    """Delete the files ``<zoom_dir>/<x>/<y><suffix>`` inside ``tiles``; walks only what is cached."""
     deleted = 0
-    for x, column in _int_children(root() / tileset_id / str(tiles.z)):
+    for x, column in int_children(zoom_dir):
         if x not in tiles.xs:
             continue
-        for y, file in _int_children(column, ".mvt"):
+        for y, file in int_children(column, suffix):
             if y in tiles.ys:
                 file.unlink(missing_ok=True)
                 deleted += 1
     return deleted
+
+
+def delete_range(tileset_id: str, tiles: TileRange) -> int:
+    """Delete the cached vector tiles of ``tileset_id`` inside ``tiles``."""
+    return delete_tiles(root() / tileset_id / str(tiles.z), tiles, ".mvt")
