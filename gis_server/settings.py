@@ -41,6 +41,10 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("GIS_DB_CONNECT_TIMEOUT", default=5))
+# Parallel plans make ST_AsMVT output differ run to run (and larger) and gain nothing on small queries.
+DATABASES["default"]["OPTIONS"].setdefault(
+    "options", f"-c max_parallel_workers_per_gather={env.int('GIS_DB_PARALLEL_WORKERS', default=0)}"
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("GIS_DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -69,6 +69,9 @@ class Layer:
     order: int = 0
     # Features must not overlap each other (parcels, zones, wards); the loader reports overlaps.
     exclusive: bool = True
+    # Public fields carried in map tiles (styling, labels, identifying a feature); None = every public field.
+    # Tiles stay small; everything else is one API call away.
+    tile_fields: tuple[str, ...] | None = None
     geometry_aliases: tuple[str, ...] = field(default=())
 
     @property
@@ -86,6 +89,13 @@ class Layer:
     @property
     def private_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.public)
+
+    @property
+    def tiled_fields(self) -> tuple[Field, ...]:
+        """The public fields that go into map tiles."""
+        if self.tile_fields is None:
+            return self.public_fields
+        return tuple(f for f in self.public_fields if f.name in self.tile_fields)
 
     @property
     def required_fields(self) -> tuple[Field, ...]:
@@ -208,10 +218,12 @@ PARCELS = Layer(
         ),
     ),
     key=("ward_code", "map_sheet", "parcel_no"),
-    min_zoom=15,
+    # From z16: a z15 tile of a dense ward holds ~10,000 parcels (about 1 MB).
+    min_zoom=16,
     max_zoom=22,
     style="parcels",
     order=30,
+    tile_fields=("ward_code", "map_sheet", "parcel_no", "land_use"),
 )
 
 ZONING = Layer(

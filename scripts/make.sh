@@ -86,6 +86,9 @@ case "${1:-}" in
   setup) setup ;;
   test) setup; checks; "$VENV/bin/python" -m pytest ;;
   serve) python_venv; database; exec scripts/serve.sh ;;
-  bench) setup; "$VENV/bin/python" -m bench "${@:2}" ;;
+  bench)
+    setup
+    "$VENV/bin/python" -m pip install -q -e '.[dev,bench]' >>var/pip.log 2>&1 || { echo "error: installing the bench extras failed; see var/pip.log" >&2; exit 1; }
+    "$VENV/bin/python" -m bench "${@:2}" ;;
   *) echo "usage: scripts/make.sh run|setup|test|serve|bench" >&2; exit 2 ;;
 esac

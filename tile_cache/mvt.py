@@ -19,11 +19,15 @@ EXTENT = 4096
 BUFFER = 64
 # Simplify to a quarter of a tile pixel (of the 4096 grid); invisible, but it drops most vertices at low zoom.
 SIMPLIFY_PIXELS = 0.25
+# Below this tolerance (z17 and up) simplification removes nothing worth its cost.
+MIN_SIMPLIFY_M = 0.05
 
 
 def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
-    attributes = sql.SQL(", ").join(sql.Identifier(f.name) for f in layer.public_fields)
-    geometry = sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
+    attributes = sql.SQL(", ").join(sql.Identifier(f.name) for f in layer.tiled_fields)
+    geometry: sql.Composable = sql.SQL("l.geom_3857")
+    if tolerance >= MIN_SIMPLIFY_M:
+        geometry = sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
     return sql.SQL(
         "(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ("
         "SELECT l.id, {attributes}, ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true) AS geom "

@@ -1,10 +1,10 @@
 """Serve a vector tile: from the cache, or rendered by one SQL statement and cached.
 
 A tile rendered from a snapshot older than a load that committed meanwhile is
-served but never cached: the newest load id of the tileset's layers is read
-in the render's own snapshot and again after the write, and the write is
-undone if they differ. That closes the race between a slow render and the
-purge that follows a load.
+served but never kept: the newest load id of the tileset's layers is read in
+the render's own snapshot and again after the write, and the write is undone
+if they differ. A load committing after that second read purges after its
+commit, so the race between a slow render and a purge is closed either way.
 """
 
 from __future__ import annotations
@@ -54,8 +54,7 @@ def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
     if cached is not None:
         return Tile(cached, True)
     data, rendered_at = _render(tile)
-    if _marker(tile) == rendered_at:
-        store.put(tile, data)
-        if _marker(tile) != rendered_at:
-            store.delete(tile)
+    store.put(tile, data)
+    if _marker(tile) != rendered_at:  # a load committed since our snapshot: its purge may have run already
+        store.delete(tile)
     return Tile(data, False)

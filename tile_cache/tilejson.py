@@ -36,7 +36,7 @@ def _vector_layer(layer: registry.Layer) -> dict[str, Any]:
         "description": f"{layer.title_vi} / {layer.title_en}",
         "minzoom": layer.min_zoom,
         "maxzoom": layer.max_zoom,
-        "fields": {f.name: f"{_TYPES[f.kind]} — {f.title_vi} / {f.title_en}" for f in layer.public_fields},
+        "fields": {f.name: f"{_TYPES[f.kind]} — {f.title_vi} / {f.title_en}" for f in layer.tiled_fields},
     }
 
 

@@ -1,0 +1,60 @@
+"""What the serving sections share: both servers and a database connection up together, SQL timing, load checks."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import servers
+from bench.common import say
+from bench.database import Database
+from bench.load import BUSY_WARNING
+from bench.loadgen import Sample
+from bench.measure import cpu_busy
+
+
+def warn_if_busy(what: str) -> float:
+    """The load section's check, before each timed pass: on a shared machine, figures under load are noise."""
+    busy = cpu_busy()
+    if busy > BUSY_WARNING:
+        say(f"warning: other processes keep {busy:.0%} of the CPUs busy before {what}: figures will be noisy")
+    return busy
+
+
+def sql_sample(conn: Any, statement: Any, params: Any, size: Callable[[Any], int]) -> Sample:
+    """One statement from send to the last row fetched, as the server's own cursor would fetch it."""
+    start = time.perf_counter()
+    rows = conn.execute(statement, params).fetchall()
+    seconds = time.perf_counter() - start
+    return Sample(seconds, sum(size(r) for r in rows))
+
+
+def public_fields() -> list[str]:
+    """The parcel attributes our tiles and API show; TiPg is given the same (never the owner's name)."""
+    from layers import registry
+
+    return [f.name for f in registry.PARCELS.public_fields]
+
+
+@dataclass(frozen=True)
+class Contenders:
+    """Our server, TiPg and a plain psycopg connection, all on the benchmark database."""
+
+    ours: servers.Server
+    tipg: servers.Server
+    conn: Any
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, db: Database, scratch: Path, tile_cache: Path) -> Iterator[Contenders]:
+        tile_cache.mkdir(parents=True, exist_ok=True)
+        with (
+            servers.ours(db, scratch, tile_cache) as ours,
+            servers.tipg(db, scratch, public_fields()) as tipg,
+            db.connect() as conn,
+        ):
+            yield cls(ours, tipg, conn)
