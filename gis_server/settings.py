@@ -114,7 +114,13 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("GIS_LOG_LEVEL", default="INFO")},
     # GDAL's per-file chatter ("Created 2 records") is not news to data staff.
-    "loggers": {"pyogrio": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
+    # pygeoapi logs every client 400 at ERROR and every HTML page's locale at WARNING; our views log errors.
+    "loggers": {
+        "pyogrio": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "pygeoapi": {"level": "CRITICAL"},
+    },
 }
 
 # Debian 12's GDAL (3.6) cannot block file/network access while parsing

@@ -1,4 +1,4 @@
-"""URL map: health, vector and raster tiles, styles, the planning lookup; OGC API and the web map join here."""
+"""URL map: health, OGC API Features, vector and raster tiles, styles, the planning lookup and the web map."""
 
 from django.urls import include, path, re_path
 
@@ -20,5 +20,6 @@ urlpatterns = [
     path("parcels/<int:parcel_id>/planning", lookup.planning_sheet, name="planning-sheet"),
     re_path(r"^mapproxy(?P<path>/.*)?$", raster_views.mapproxy, name="mapproxy"),
     re_path(r"^styles/(?P<layer>[a-z0-9_]+)\.(?P<fmt>json|qml|sld|xml)$", raster_views.style, name="style"),
+    path("ogc/", include("gis_server.ogc.urls")),  # OGC API Features (pygeoapi inside Django)
     path("", include("gis_server.webmap.urls")),  # the citizens' web map at /
 ]

@@ -1,0 +1,130 @@
+"""pygeoapi's configuration, generated from the layer registry (no hand-kept YAML).
+
+One collection per registry vector layer, titled in Vietnamese and English,
+served by our provider with the four CRSs of ``ogc.crs``. Spatial extents
+come from the data (``extents``); the rest is static.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import connection
+
+from gis_server.ogc import crs as ogc_crs
+from gis_server.ogc import sql as ogc_sql
+from layers import registry
+from layers.crs import TAN_BINH_WGS84_BOUNDS
+from layers.registry import Layer
+
+PROVIDER = "gis_server.ogc.provider.PostGISProvider"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+# Extents follow loads within this many seconds; each process refreshes its own copy.
+EXTENT_TTL_S = 300.0
+
+_METADATA: dict[str, Any] = {
+    "identification": {
+        "title": {"vi": "Dữ liệu GIS quận Tân Bình", "en": "Tân Bình district GIS data"},
+        "description": {
+            "vi": "Thửa đất, quy hoạch phân khu, lộ giới đường và hẻm, ranh giới phường (OGC API - Features).",
+            "en": "Cadastral parcels, zoning, road and alley right-of-way, ward boundaries (OGC API - Features).",
+        },
+        "keywords": {"vi": ["địa chính", "quy hoạch", "lộ giới"], "en": ["cadastre", "zoning", "right-of-way"]},
+        "keywords_type": "theme",
+        "terms_of_service": "https://opensource.org/license/mit",
+        "url": "https://github.com/",
+    },
+    "license": {"name": "MIT", "url": "https://opensource.org/license/mit"},
+    "provider": {"name": "Tân Bình GIS", "url": "https://github.com/"},
+    "contact": {
+        "name": "Tân Bình GIS",
+        "position": "",
+        "email": "",
+        "url": "https://github.com/",
+        "role": "pointOfContact",
+    },
+}
+
+
+def _server(base_url: str) -> dict[str, Any]:
+    return {
+        "bind": {"host": "127.0.0.1", "port": 0},
+        "url": base_url,
+        "mimetype": "application/json; charset=UTF-8",
+        "encoding": "utf-8",
+        "languages": ["vi", "en"],
+        "limits": {"default_items": DEFAULT_LIMIT, "max_items": MAX_LIMIT, "on_exceed": "throttle"},
+        "pretty_print": False,
+        "admin": False,
+        "map": {
+            "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "attribution": "&copy; OpenStreetMap contributors",
+        },
+    }
+
+
+def collection(layer: Layer, bbox: list[float]) -> dict[str, Any]:
+    """One registry layer as a pygeoapi collection resource."""
+    return {
+        "type": "collection",
+        "title": {"vi": layer.title_vi, "en": layer.title_en},
+        "description": {"vi": layer.description_vi, "en": layer.description_en},
+        "keywords": {"vi": [layer.title_vi], "en": [layer.title_en]},
+        "extents": {"spatial": {"bbox": bbox, "crs": ogc_crs.CRS84}},
+        "links": [],
+        "providers": [
+            {
+                "type": "feature",
+                "name": PROVIDER,
+                "data": layer.id,
+                "id_field": "id",
+                "crs": list(ogc_crs.URIS),
+                "storage_crs": ogc_crs.STORAGE_CRS,
+            }
+        ],
+    }
+
+
+def build(base_url: str, extents: dict[str, list[float]]) -> dict[str, Any]:
+    """The whole configuration for an API served at ``base_url``."""
+    fallback = list(TAN_BINH_WGS84_BOUNDS)
+    return {
+        "server": _server(base_url),
+        "logging": {"level": "ERROR"},
+        "metadata": _METADATA,
+        "resources": {layer.id: collection(layer, extents.get(layer.id, fallback)) for layer in registry.LAYERS},
+    }
+
+
+def compute_extents() -> dict[str, list[float]]:
+    """Each layer's CRS84 bbox from the data; empty layers are left out (the district bounds stand in)."""
+    statement, params = ogc_sql.extents()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return {row[0]: [round(float(v), 7) for v in row[1:]] for row in rows if row[1] is not None}
+
+
+class Extents:
+    """Extents computed at most every ``EXTENT_TTL_S`` seconds per process (they need not agree across processes)."""
+
+    def __init__(self, ttl: float = EXTENT_TTL_S) -> None:
+        self.ttl = ttl
+        self.value: dict[str, list[float]] = {}
+        self.at = -float("inf")
+
+    def forget(self) -> None:
+        self.value, self.at = {}, -float("inf")
+
+    def current(self) -> dict[str, list[float]]:
+        if time.monotonic() - self.at > self.ttl:
+            self.value = compute_extents()
+            self.at = time.monotonic()
+        return self.value
+
+    def apply(self, config: dict[str, Any]) -> None:
+        """Refresh the extents of an existing configuration in place (pygeoapi reads them per request)."""
+        for layer_id, bbox in self.current().items():
+            config["resources"][layer_id]["extents"]["spatial"]["bbox"] = bbox
