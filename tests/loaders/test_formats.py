@@ -145,3 +145,14 @@ def test_parcel_sheet_dgn_with_a_mapping_file(tmp_path: Path, sample_district: A
     areas = {p.parcel_no: p.area for p in loaded}
     for row in sheet.rows:
         assert areas[row[names.index("SoThuTuThua")]] == pytest.approx(row[names.index("DienTich")], abs=0.05)
+
+
+@pytest.mark.django_db
+def test_csv_with_x_y_columns_is_read_and_points_are_refused_for_a_polygon_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "diem.csv"
+    path.write_text("x,y,MaXa,SoHieuToBanDo,SoThuTuThua,DienTich,KyHieuMucDichSuDung\n"
+                    "598400.5,1196500.5,26965,950,1,80,ODT\n", encoding="utf-8")  # fmt: skip
+    assert main(["load", "parcels", str(path), "--mode", "append", "--crs", "vn2000-hcm"]) == 1
+    assert "Point where MultiPolygon is expected" in capsys.readouterr().err
