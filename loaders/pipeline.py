@@ -7,6 +7,7 @@ failed or killed run leaves the live table exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,10 +129,14 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     source = read(layer, path, options, profile)
     decoded = decode_text(source.columns, source.raw_text, options.encoding)
     geoms = shapely.from_wkb(source.wkb)
+    # The raw WKB and undecoded text are not needed again: let them go (≈1 GB at a million parcels).
+    source = dataclasses.replace(source, wkb=np.empty(0, dtype=object), columns={})
     src = source_crs(source.crs, options.crs, geoms[~shapely.is_missing(geoms)], path.name)
-    progress.note(f"{len(source)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
+    progress.note(f"{len(source.fids)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
     geoms = to_vn2000(geoms, src)
     mapped = map_fields(layer, decoded.columns, source.fids, path.name, profile)
+    encoding = {"encoding": decoded.encoding, "converted_values": decoded.converted, "encoding_reason": decoded.reason}
+    del decoded
     derived = derive_right_of_way(layer, source.fids, geoms, mapped)
     checked = validate(layer, source.fids, derived.geoms, mapped)
     checked.rejected.extend([*derived.problems, *source.problems])
@@ -139,9 +144,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     progress.note("checking extent, overlaps and areas")
     pending = _quality(layer, source.fids, checked, mapped)
     notes = {
-        "encoding": decoded.encoding,
-        "converted_values": decoded.converted,
-        "encoding_reason": decoded.reason,
+        **encoding,
         "source_crs": src.name,
         "source_layer": source.layer,
         "derived_right_of_way": derived.derived,
