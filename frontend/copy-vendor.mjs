@@ -21,3 +21,26 @@ for (const file of files) {
   copyFileSync(join(source, file), join(target, file.split("/").pop()));
 }
 console.log(`vendor: maplibre-gl ${version} → ${target}`);
+
+// The OGC API's HTML pages (pygeoapi templates) name these on unpkg.com; gis_server/ogc/offline.py
+// rewrites those links to our copies, so the pages work offline too.
+const ogcTarget = join(here, "..", "gis_server", "static", "ogc", "vendor");
+const ogcFiles = {
+  bootstrap: ["dist/css/bootstrap.min.css", "dist/css/bootstrap.min.css.map"],
+  // Source maps too: the static files' manifest checks every file a script names.
+  leaflet: ["dist/leaflet.js", "dist/leaflet.js.map", "dist/leaflet.css", "dist/images/layers.png", "dist/images/layers-2x.png",
+    "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"],
+  "leaflet.markercluster": ["dist/leaflet.markercluster-src.js", "dist/leaflet.markercluster-src.js.map",
+    "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"],
+  "swagger-ui-dist": ["swagger-ui.css", "swagger-ui.css.map", "swagger-ui-bundle.js", "swagger-ui-bundle.js.map",
+    "swagger-ui-standalone-preset.js", "swagger-ui-standalone-preset.js.map", "favicon-16x16.png",
+    "favicon-32x32.png"],
+};
+for (const [pkg, list] of Object.entries(ogcFiles)) {
+  for (const file of list) {
+    const to = join(ogcTarget, pkg, file);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(join(here, "node_modules", pkg, file), to);
+  }
+}
+console.log(`vendor: bootstrap, leaflet, leaflet.markercluster, swagger-ui-dist → ${ogcTarget}`);

@@ -58,9 +58,10 @@ def _server(base_url: str) -> dict[str, Any]:
         "limits": {"default_items": DEFAULT_LIMIT, "max_items": MAX_LIMIT, "on_exceed": "throttle"},
         "pretty_print": False,
         "admin": False,
+        # Our own raster tiles (MapProxy, all layers): the HTML pages' maps need no outside server.
         "map": {
-            "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "attribution": "&copy; OpenStreetMap contributors",
+            "url": base_url.rsplit("/ogc", 1)[0] + "/mapproxy/wmts/ioc/webmercator/{z}/{x}/{y}.png",
+            "attribution": "UBND quận Tân Bình",
         },
     }
 

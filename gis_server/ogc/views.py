@@ -24,6 +24,7 @@ from pygeoapi.api import API
 
 from gis_server.errors import BadRequest
 from gis_server.ogc import params, service
+from gis_server.ogc.offline import localize
 from gis_server.ogc.provider import CURRENT
 from layers import registry
 
@@ -36,6 +37,8 @@ def _api(request: HttpRequest) -> API:
 
 
 def _response(headers: dict[str, str], status: int, content: Any) -> HttpResponse:
+    if isinstance(content, str) and headers.get("Content-Type", "").startswith("text/html"):
+        content = localize(content)
     response = HttpResponse(content, status=status)
     for key, value in headers.items():
         response[key] = value
