@@ -1,8 +1,8 @@
-"""``python -m bench [--sizes 100000,1000000] [--repeat N] [--only load,tiles,lookup] [--quick]``.
+"""``python -m bench [--sizes 100000,1000000] [--repeat N] [--only load,tiles,lookup,ogc] [--quick]``.
 
 Sections are independent: each takes the configuration and the benchmark
 database and returns a ``SectionResult``; adding figures means adding one
-entry to ``SECTIONS``. The serving sections (``tiles``, ``lookup``) run at
+entry to ``SECTIONS``. The serving sections (``tiles``, ``lookup``, ``ogc``) run at
 ``SERVING_SIZES`` unless ``--sizes`` is given: a million parcels is optional.
 The results file is merged by figure name, so one section's run keeps the
 others' figures.
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import load, lookup, machine, merge, report, tiles
+from bench import load, lookup, machine, merge, ogc, report, tiles
 from bench.common import RESULTS, BenchError
 from bench.config import DEFAULT_SIZES, QUICK_SIZE, Config
 from bench.database import Database, bench_database, provision, server_versions
@@ -28,9 +28,10 @@ SECTIONS: dict[str, Callable[[Config, Database], SectionResult]] = {
     "load": load.run,
     "tiles": tiles.run,
     "lookup": lookup.run,
+    "ogc": ogc.run,
 }
 # Sizes of the serving sections when --sizes is not given (three minutes each at most on two cores).
-SERVING_SIZES = {"tiles": (100_000,), "lookup": (100_000,)}
+SERVING_SIZES = {"tiles": (100_000,), "lookup": (100_000,), "ogc": (100_000,)}
 MIN_SIZE = 100
 
 
@@ -57,7 +58,7 @@ def _sections(text: str) -> tuple[str, ...]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description="Measure the GIS server against outside anchors.")
     p.add_argument("--sizes", type=_sizes, help=f"parcel counts (default {','.join(map(str, DEFAULT_SIZES))}; "
-                   f"{SERVING_SIZES['tiles'][0]} for tiles and lookup)")  # fmt: skip
+                   f"{SERVING_SIZES['tiles'][0]} for tiles, lookup and ogc)")  # fmt: skip
     p.add_argument("--repeat", type=int, choices=range(1, 21), metavar="N",
                    help="runs per contender and size (default 3, 1 from a million parcels)")  # fmt: skip
     p.add_argument("--only", type=_sections, default=tuple(SECTIONS), help=f"sections: {', '.join(SECTIONS)}")
