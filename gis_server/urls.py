@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from gis_server import views
 from gis_server.lookup import views as lookup
+from gis_server.ogc import views as ogc_views
 from tile_cache import raster_views
 from tile_cache import views as tiles
 
@@ -20,6 +21,9 @@ urlpatterns = [
     path("parcels/<int:parcel_id>/planning", lookup.planning_sheet, name="planning-sheet"),
     re_path(r"^mapproxy(?P<path>/.*)?$", raster_views.mapproxy, name="mapproxy"),
     re_path(r"^styles/(?P<layer>[a-z0-9_]+)\.(?P<fmt>json|qml|sld|xml)$", raster_views.style, name="style"),
-    path("ogc/", include("gis_server.ogc.urls")),  # OGC API Features (pygeoapi inside Django)
+    # OGC API Features (pygeoapi inside Django). The landing page answers at /ogc itself too: QGIS 3.22 is given
+    # "http://host/ogc" and does not follow the slash redirect.
+    path("ogc", ogc_views.landing, name="ogc-landing-bare"),
+    path("ogc/", include("gis_server.ogc.urls")),
     path("", include("gis_server.webmap.urls")),  # the citizens' web map at /
 ]
