@@ -28,3 +28,19 @@ def last_lines(text: str, count: int = 5) -> str:
     """The end of a failed command's output: where the reason usually is."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[-count:])
+
+
+MARKER = ".complete"
+
+
+def generate_once(folder: Path, module: str, n: int, what: str) -> None:
+    """Run ``python -m <module> n folder`` unless a previous run finished (the marker exists).
+
+    Generation runs in its own process so its memory (≈3 GB at a million parcels) is returned before measuring.
+    """
+    import subprocess
+
+    if (folder / MARKER).exists():
+        return
+    say(f"generating {what} in {folder}")
+    subprocess.run([PYTHON, "-m", module, str(n), str(folder)], check=True, cwd=ROOT)

@@ -12,18 +12,16 @@ empties ``layer_parcels`` itself before each run, is unaffected.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import database, inputs
-from bench.common import BIN, DATA, PYTHON, ROOT, BenchError, say
+from bench.common import BIN, DATA, MARKER, ROOT, BenchError, generate_once, say
 from bench.database import Database
 from bench.inputs import SEED, Inputs
 from bench.load import load_wards, loader_env
 
-MARKER = ".complete"
 CONTEXT_LAYERS = ("zoning", "road_boundaries", "alleys")
 PARCELS_TABLE = "layer_parcels"
 
@@ -42,9 +40,7 @@ class Context:
 def ensure_files(n: int) -> Context:
     """Generated once per size, in its own process (a million-parcel district takes about a minute and 3 GB)."""
     context = Context(n, DATA / f"seed-{SEED}-n-{n}-context")
-    if not (context.folder / MARKER).exists():
-        say(f"generating the zoning, roads and alleys of the {n}-parcel district in {context.folder}")
-        subprocess.run([PYTHON, "-m", "bench.dataset", str(n), str(context.folder)], check=True, cwd=ROOT)
+    generate_once(context.folder, "bench.dataset", n, f"the zoning, roads and alleys of the {n}-parcel district")
     return context
 
 

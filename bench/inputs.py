@@ -10,15 +10,13 @@ is measured), and reused by later runs.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import DATA, PYTHON, ROOT, say
+from bench.common import DATA, MARKER, ROOT, generate_once
 
 SEED = 1536
-MARKER = ".complete"
 
 
 @dataclass(frozen=True)
@@ -49,9 +47,7 @@ class Inputs:
 def ensure(n: int) -> Inputs:
     """The inputs for ``n`` parcels, generated only when missing (or left incomplete by an interrupted run)."""
     inputs = Inputs(n, DATA / f"seed-{SEED}-n-{n}")
-    if not (inputs.folder / MARKER).exists():
-        say(f"generating the sample district with {n} parcels (seed {SEED}) in {inputs.folder}")
-        subprocess.run([PYTHON, "-m", "bench.inputs", str(n), str(inputs.folder)], check=True, cwd=ROOT)
+    generate_once(inputs.folder, "bench.inputs", n, f"the sample district with {n} parcels (seed {SEED})")
     return inputs
 
 
