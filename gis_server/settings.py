@@ -45,6 +45,9 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("GIS_DB_CO
 DATABASES["default"]["OPTIONS"].setdefault(
     "options", f"-c max_parallel_workers_per_gather={env.int('GIS_DB_PARALLEL_WORKERS', default=0)}"
 )
+# Django turns psycopg's prepared statements off; only statements asked for with prepare=True (the
+# tile statement, whose text is the same for every tile of a zoom) are prepared, once per connection.
+DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1_000_000_000)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("GIS_DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -55,6 +58,8 @@ GEOS_LIBRARY_PATH = env.str("GIS_GEOS_LIBRARY_PATH", default=None)
 GIS_DATA_DIR = Path(env.str("GIS_DATA_DIR", default=str(BASE_DIR / "var")))
 # Rendered vector tiles (one file per tile; purged by what each load changed).
 GIS_TILE_CACHE_DIR = Path(env.str("GIS_TILE_CACHE_DIR", default=str(GIS_DATA_DIR / "tiles")))
+# Empty: tiles are files under GIS_TILE_CACHE_DIR. redis://host:port/db: tiles are shared in that Redis.
+GIS_TILE_CACHE_URL = env.str("GIS_TILE_CACHE_URL", default="")
 # MapProxy's generated configuration and its raster tile cache (PNG tiles rendered by Mapnik).
 GIS_MAPPROXY_DIR = Path(env.str("GIS_MAPPROXY_DIR", default=str(GIS_DATA_DIR / "mapproxy")))
 GIS_MAPPROXY_CACHE_DIR = Path(env.str("GIS_MAPPROXY_CACHE_DIR", default=str(GIS_MAPPROXY_DIR / "cache_data")))

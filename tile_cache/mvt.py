@@ -8,12 +8,13 @@ layer (valid MVT: a tile is a sequence of layers).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from psycopg import sql
 
 from layers.registry import Layer
-from tile_cache.grid import TileAddress, tile_size_m
+from tile_cache.grid import TileAddress, tile_size_m, tileset
 
 EXTENT = 4096
 BUFFER = 64
@@ -42,10 +43,16 @@ def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
     )
 
 
-def tile_sql(tile: TileAddress) -> tuple[sql.Composed, list[Any]]:
+def tile_sql(tile: TileAddress) -> tuple[bytes, list[Any]]:
     """The whole tile in one statement; an empty result is an empty bytea."""
-    tolerance = tile_size_m(tile.z) / EXTENT * SIMPLIFY_PIXELS
-    layers = [_layer_query(layer, tolerance) for layer in tile.tileset.layers_at(tile.z)]
+    return _statement(tile.tileset.id, tile.z), [tile.z, tile.x, tile.y, tile.z, tile.x, tile.y]
+
+
+@lru_cache(maxsize=512)
+def _statement(tileset_id: str, z: int) -> bytes:
+    """The statement's text depends on the tileset and zoom only: composed once per process, then reused."""
+    tolerance = tile_size_m(z) / EXTENT * SIMPLIFY_PIXELS
+    layers = [_layer_query(layer, tolerance) for layer in tileset(tileset_id).layers_at(z)]
     statement = sql.SQL(
         "WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env, "
         "ST_TileEnvelope(%s, %s, %s, margin => {margin}) AS wide) "
@@ -54,4 +61,4 @@ def tile_sql(tile: TileAddress) -> tuple[sql.Composed, list[Any]]:
         margin=sql.Literal(BUFFER / EXTENT),
         parts=sql.SQL(" || ").join(sql.SQL("COALESCE({}, ''::bytea)").format(q) for q in layers),
     )
-    return statement, [tile.z, tile.x, tile.y, tile.z, tile.x, tile.y]
+    return statement.as_bytes(None)

@@ -25,6 +25,8 @@ def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) 
         return 0
     xmin, ymin, xmax, ymax = to_3857(extent_9210)
     sets = tilesets()
+    tiles_store = store.backend()
+    tiles_store.bump_generation()  # first: a render that raced this load will not keep its tile
     deleted = 0
     for name in (layer_id, IOC):
         tileset = sets.get(name)
@@ -33,7 +35,7 @@ def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) 
         for z in range(tileset.min_zoom, tileset.max_zoom + 1):
             margin = tile_size_m(z) * mvt.BUFFER / mvt.EXTENT
             tiles = tiles_over((xmin - margin, ymin - margin, xmax + margin, ymax + margin), z)
-            deleted += store.delete_range(name, tiles)
+            deleted += tiles_store.delete_range(name, tiles)
     return deleted
 
 

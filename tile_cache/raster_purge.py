@@ -15,11 +15,11 @@ from pathlib import Path
 
 from gis_server.errors import NotFound
 from layers import registry
+from tile_cache.file_store import delete_tiles, int_children
 from tile_cache.grid import tile_size_m, tiles_over
 from tile_cache.mapproxy_config import MAX_ZOOM, META_BUFFER, TILE_PIXELS, cache_dir, tileset_members
 from tile_cache.mapproxy_config import Raster as _Raster
 from tile_cache.purge import to_3857
-from tile_cache.store import delete_tiles, int_children
 
 Box = tuple[float, float, float, float]
 

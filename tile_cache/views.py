@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +14,20 @@ from gis_server.views import error_response
 from tile_cache import service, tilejson
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+class TileResponse(HttpResponse):
+    """A response that stores its freshly rendered tile once the server has sent it (WSGI calls ``close``)."""
+
+    def __init__(self, found: service.Tile, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.found = found
+
+    def close(self) -> None:
+        try:
+            service.keep(self.found)
+        finally:
+            super().close()
 
 
 @require_GET
@@ -29,10 +44,10 @@ def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResp
         "Access-Control-Allow-Origin": "*",
     }
     if request.headers.get("If-None-Match") == etag:
-        return HttpResponse(status=304, headers=headers)
+        return TileResponse(found, status=304, headers=headers)
     if not found.data:
-        return HttpResponse(status=204, headers=headers)
-    return HttpResponse(found.data, content_type=MVT_TYPE, headers=headers)
+        return TileResponse(found, status=204, headers=headers)
+    return TileResponse(found, found.data, content_type=MVT_TYPE, headers=headers)
 
 
 @require_GET
