@@ -1,8 +1,9 @@
 """pygeoapi's configuration, generated from the layer registry (no hand-kept YAML).
 
 One collection per registry vector layer, titled in Vietnamese and English,
-served by our provider with the four CRSs of ``ogc.crs``. Spatial extents
-come from the data (``extents``); the rest is static.
+served by our provider with the four CRSs of ``ogc.crs``, and as OGC API -
+Tiles (WebMercatorQuad MVT, the layer's zoom range) by ``tiles_provider``.
+Spatial extents come from the data (``extents``); the rest is static.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from gis_server.ogc import sql as ogc_sql
 from layers import registry
 from layers.crs import TAN_BINH_WGS84_BOUNDS
 from layers.registry import Layer
+from tile_cache import grid
 
 PROVIDER = "gis_server.ogc.provider.PostGISProvider"
+TILE_PROVIDER = "gis_server.ogc.tiles_provider.RegistryTileProvider"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 # Extents follow loads within this many seconds; each process refreshes its own copy.
@@ -66,6 +69,22 @@ def _server(base_url: str) -> dict[str, Any]:
     }
 
 
+def tile_provider(layer: Layer, bbox: list[float]) -> dict[str, Any]:
+    """The layer's vector tiles (``/tiles/{id}``) as a pygeoapi tile provider; ``bbox`` bounds the matrix limits."""
+    tileset = grid.tileset(layer.id)
+    return {
+        "type": "tile",
+        "name": TILE_PROVIDER,
+        "data": layer.id,
+        "options": {
+            "zoom": {"min": tileset.min_zoom, "max": tileset.max_zoom},
+            "schemes": ["WebMercatorQuad"],
+            "bbox": bbox,
+        },
+        "format": {"name": "mvt", "mimetype": "application/vnd.mapbox-vector-tile"},
+    }
+
+
 def collection(layer: Layer, bbox: list[float]) -> dict[str, Any]:
     """One registry layer as a pygeoapi collection resource."""
     return {
@@ -83,7 +102,8 @@ def collection(layer: Layer, bbox: list[float]) -> dict[str, Any]:
                 "id_field": "id",
                 "crs": list(ogc_crs.URIS),
                 "storage_crs": ogc_crs.STORAGE_CRS,
-            }
+            },
+            tile_provider(layer, bbox),
         ],
     }
 
@@ -128,4 +148,8 @@ class Extents:
     def apply(self, config: dict[str, Any]) -> None:
         """Refresh the extents of an existing configuration in place (pygeoapi reads them per request)."""
         for layer_id, bbox in self.current().items():
-            config["resources"][layer_id]["extents"]["spatial"]["bbox"] = bbox
+            resource = config["resources"][layer_id]
+            resource["extents"]["spatial"]["bbox"] = bbox
+            for provider in resource["providers"]:
+                if provider["type"] == "tile":
+                    provider["options"]["bbox"] = bbox

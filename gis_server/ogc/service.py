@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from pygeoapi.api import API, CONFORMANCE_CLASSES, APIRequest
+from pygeoapi.api.tiles import CONFORMANCE_CLASSES as TILES_CONFORMANCE_CLASSES
 from pygeoapi.formats import F_HTML
 from pygeoapi.openapi import get_oas
 from pygeoapi.util import render_j2_template, to_json
@@ -33,6 +34,7 @@ CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/{}"
 # also claims create-replace-delete, and misses CQL2 JSON and the filter classes.
 CONFORMANCE: tuple[str, ...] = (
     *CONFORMANCE_CLASSES,
+    *TILES_CONFORMANCE_CLASSES,  # vector tiles of every collection (tiles_provider)
     FEATURES.format(1, "core"),
     FEATURES.format(1, "oas30"),
     FEATURES.format(1, "html"),

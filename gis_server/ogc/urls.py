@@ -1,4 +1,7 @@
-"""OGC API - Features routes; the project URLconf mounts them with ``path("ogc/", include("gis_server.ogc.urls"))``."""
+"""OGC API - Features and Tiles routes.
+
+The project URLconf mounts them with ``path("ogc/", include("gis_server.ogc.urls"))``.
+"""
 
 from django.urls import path
 
@@ -16,5 +19,15 @@ urlpatterns = [
     path("collections/<str:collection_id>/schema", views.schema, name="schema"),
     path("collections/<str:collection_id>/items", views.items, name="items"),
     path("collections/<str:collection_id>/items/<str:item_id>", views.item, name="item"),
+    path("collections/<str:collection_id>/tiles", views.tilesets, name="tilesets"),
+    path("collections/<str:collection_id>/tiles/<str:tile_matrix_set_id>", views.tileset, name="tileset"),
+    path("collections/<str:collection_id>/tiles/<str:tile_matrix_set_id>/metadata", views.tileset),
+    path(
+        "collections/<str:collection_id>/tiles/<str:tile_matrix_set_id>/<str:z>/<str:y>/<str:x>",
+        views.tile,
+        name="tile",
+    ),
+    path("TileMatrixSets", views.tile_matrix_sets, name="tile-matrix-sets"),
+    path("TileMatrixSets/<str:tile_matrix_set_id>", views.tile_matrix_sets, name="tile-matrix-set"),
     path("static/<path:path>", views.static, name="static"),
 ]

@@ -2,7 +2,8 @@
 
 The items view first checks the parameters we own (``params``) — a bad one
 is a 400 with an OGC exception body before any SQL exists — and passes the
-checked request to our provider for the duration of the call.
+checked request to our provider for the duration of the call. The tiles
+views are pygeoapi's OGC API - Tiles functions over ``tiles_provider``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import pygeoapi
 import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
+import pygeoapi.api.tiles as tiles_api
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -23,7 +26,7 @@ from django.views.static import serve
 from pygeoapi.api import API
 
 from gis_server.errors import BadRequest
-from gis_server.ogc import params, service
+from gis_server.ogc import params, service, tiles_provider
 from gis_server.ogc.offline import localize
 from gis_server.ogc.provider import CURRENT
 from layers import registry
@@ -61,6 +64,14 @@ def _bad_request(request: HttpRequest, error: BadRequest) -> HttpResponse:
             HTTPStatus.BAD_REQUEST, headers, api_request.format, "InvalidParameterValue", error.user_message
         )
     )
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """An OGC exception body (JSON or HTML, as asked) with status 404."""
+    api = _api(request)
+    api_request = service.OgcRequest(request, api.locales)
+    headers = api_request.get_response_headers(**api.api_headers)
+    return _response(*api.get_exception(HTTPStatus.NOT_FOUND, headers, api_request.format, "NotFound", message))
 
 
 @require_safe
@@ -121,3 +132,34 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
 @require_safe
 def item(request: HttpRequest, collection_id: str, item_id: str) -> HttpResponse:
     return _run(request, itemtypes_api.get_collection_item, collection_id, item_id)
+
+
+@require_safe
+def tile_matrix_sets(request: HttpRequest, tile_matrix_set_id: str | None = None) -> HttpResponse:
+    if tile_matrix_set_id is None:
+        return _run(request, tiles_api.tilematrixsets)
+    return _run(request, tiles_api.tilematrixset, tile_matrix_set_id)
+
+
+@require_safe
+def tilesets(request: HttpRequest, collection_id: str) -> HttpResponse:
+    service.refresh_extents(_api(request))
+    return _run(request, tiles_api.get_collection_tiles, collection_id)
+
+
+@require_safe
+def tileset(request: HttpRequest, collection_id: str, tile_matrix_set_id: str) -> HttpResponse:
+    """Tileset metadata; pygeoapi does not catch a provider's error here, so an unknown scheme is refused first."""
+    if tile_matrix_set_id != tiles_provider.SCHEME:
+        return _not_found(request, f"No tileset {tile_matrix_set_id!r}: only {tiles_provider.SCHEME}")
+    service.refresh_extents(_api(request))
+    return _run(request, tiles_api.get_collection_tiles_metadata, collection_id, tile_matrix_set_id)
+
+
+@require_safe
+def tile(request: HttpRequest, collection_id: str, tile_matrix_set_id: str, z: str, y: str, x: str) -> HttpResponse:
+    """One MVT tile (tileMatrix/tileRow/tileCol = z/y/x), cached by clients as long as ``/tiles`` ones."""
+    response = _run(request, tiles_api.get_collection_tiles_data, collection_id, tile_matrix_set_id, z, y, x)
+    if response.status_code in (HTTPStatus.OK, HTTPStatus.NO_CONTENT):
+        response["Cache-Control"] = f"public, max-age={settings.GIS_TILE_MAX_AGE}"
+    return response

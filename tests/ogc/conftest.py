@@ -36,11 +36,20 @@ def _fresh_api() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def ogc_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the OGC API served by another process from the test database."""
+    """Base URL of the OGC API served by another process from the test database.
+
+    Its rendered vector tiles go to a temporary file store, never to the checkout's cache.
+    """
     db = connection.settings_dict
     url = f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     log = (tmp_path_factory.mktemp("ogc_server") / "server.log").open("w")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.ogc.server_settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "tests.ogc.server_settings",
+        "GIS_TILE_CACHE_DIR": str(tmp_path_factory.mktemp("ogc_tiles")),
+        "GIS_TILE_CACHE_URL": "",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.ogc.serve"], stdout=subprocess.PIPE, stderr=log, env=env, text=True
     )
