@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     except OperationalError:
         print(f"error: {DatabaseUnavailable().user_message} Check DATABASE_URL or run 'make run'.", file=sys.stderr)
         return 2
-    except DatabaseError as exc:
-        print(f"error: the database refused the change ({type(exc).__name__}); nothing was written", file=sys.stderr)
+    except DatabaseError as exc:  # the database's own words go to the log, not to the terminal
+        where = _log_failure(args)
+        print(f"error: the database refused the change ({type(exc).__name__}); nothing was written; details in {where}",
+              file=sys.stderr)  # fmt: skip
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from layers import registry
 from layers.crs import VN2000_SRID
-from loaders import archive, history, staging
+from loaders import archive, history, rebuild, staging
 from loaders.progress import Progress
 from tile_cache.purge import after_load
 
@@ -43,10 +43,9 @@ def swap(
         old_extent = _old_extent(cursor, layer, mode)
         if mode != "append":
             cursor.execute(*archive.archive_rows(layer, load.pk, keyed=mode == "upsert"))
-        if mode == "replace":
-            cursor.execute(staging.delete_all(layer))
-        cursor.execute(*staging.insert_from_stage(layer, load.pk, upsert=mode == "upsert"))
-        written = cursor.rowcount
+        written, in_place = _write(cursor, layer, load.pk, mode)
+        if in_place:
+            result.notes["replace"] = f"{layer.table} has {in_place}: rows were replaced in place (slower)"
         cursor.execute(*staging.changed_extent(old_extent))
         changed = cursor.fetchone()[0]
         result.counts["written"] = written
@@ -60,6 +59,21 @@ def swap(
     if result.warnings:
         result.message += f"; {len(result.warnings)} warning(s), see 'gis loads show {load.pk}'"
     return result
+
+
+def _write(cursor: Any, layer: registry.Layer, load_id: int, mode: str) -> tuple[int, str]:
+    """Replace into a new table when nothing would be lost by it (``rebuild``); otherwise change rows in place.
+
+    Returns the rows written and, for a replace done in place, what made the new-table way unsafe.
+    """
+    kept = ""
+    if mode == "replace":
+        kept = ", ".join(rebuild.blockers(cursor, layer))
+        if not kept:
+            return rebuild.replace(cursor, layer, load_id), ""
+        cursor.execute(staging.delete_all(layer))
+    cursor.execute(*staging.insert_from_stage(layer, load_id, upsert=mode == "upsert"))
+    return int(cursor.rowcount), kept
 
 
 def _old_extent(cursor: Any, layer: registry.Layer, mode: str) -> Any:

@@ -6,87 +6,13 @@ These tests commit, kill and race real loads, so they use their own database
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import psycopg
-import pytest
-from django.conf import settings
 
 from loaders.staging import LOCK_CLASS
-
-ROOT = Path(__file__).resolve().parents[2]
-GIS = [sys.executable, "-m", "loaders.cli"]
-
-
-def _url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgis://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
-def _connect(name: str = "postgres", autocommit: bool = False) -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db.get("PASSWORD") or None,
-        dbname=name, autocommit=autocommit,
-    )  # fmt: skip
-
-
-class Scratch:
-    """A migrated database holding the sample district, and a way to run `gis` against it."""
-
-    def __init__(self, name: str, sample: Path) -> None:
-        self.name = name
-        self.sample = sample
-        self.env = {**os.environ, "DATABASE_URL": _url(name)}
-
-    def gis(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [*GIS, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300, check=False
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"gis {' '.join(args)} failed: {result.stderr}")
-        return result
-
-    def spawn(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [*GIS, *args], cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-
-    def query(self, statement: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        with _connect(self.name) as conn:
-            return conn.execute(statement, params).fetchall()
-
-    def parcels_checksum(self) -> tuple[Any, ...]:
-        return self.query(
-            "SELECT count(*), md5(string_agg(id || ':' || load_id || ':' || ward_code || ':' || map_sheet || ':' || "
-            "parcel_no || ':' || land_use || ':' || md5(ST_AsEWKB(geom)::text), ',' ORDER BY id)) FROM layer_parcels"
-        )[0]
-
-    def latest_load(self, layer: str = "parcels") -> int:
-        return int(self.query("SELECT max(id) FROM gis_load WHERE layer = %s AND status = 'done'", (layer,))[0][0])
-
-
-@pytest.fixture(scope="session")
-def scratch(sample_dir: Path, django_db_setup: None) -> Iterator[Scratch]:
-    name = f"{settings.DATABASES['default']['NAME']}_scratch"
-    with _connect(autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = Scratch(name, sample_dir)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=db.env, check=True, timeout=300)
-    db.gis("load-dir", str(sample_dir), "--mode", "replace", "--quiet")
-    yield db
-    with _connect(autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.loaders.conftest import Scratch, _connect
 
 
 def test_rollback_of_a_replace_restores_the_previous_rows_exactly(scratch: Scratch) -> None:

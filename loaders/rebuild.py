@@ -1,0 +1,160 @@
+"""``--mode replace`` by building the new table beside the live one and swapping names in the load's transaction.
+
+Filling an indexed table row by row keeps every index (two GiST, the keys,
+the address prefix) up to date on each insert; building an index once over
+the loaded rows is several times cheaper (measured: the GiST indexes about
+3×). So a replace fills ``<table>__next`` with no index, builds the live
+table's indexes and constraints on it from their own definitions (whatever
+the migrations made), copies the grants, analyzes it, drops the old table and
+gives the new one the old names. Ids continue the old table's sequence, so
+an id is never reused and rollback can restore archived rows under theirs.
+
+It all happens in the caller's transaction, under its advisory lock: a
+failure or ``kill -9`` leaves the old table untouched, and readers, who wait
+on the rename's lock for an instant, see the old rows or the new ones.
+Tables with anything this swap would lose (triggers, rules, policies,
+dependent views, foreign keys, inheritance) are replaced the slow way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from layers.registry import Layer
+from loaders.staging import STAGE, data_columns
+
+SUFFIX = "__next"
+
+# Anything attached to the table that CREATE TABLE … LIKE would not carry over.
+_BLOCKERS = """
+SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = %(t)s::regclass AND NOT tgisinternal
+UNION ALL SELECT 'rule ' || rulename FROM pg_rules WHERE schemaname = current_schema() AND tablename = %(name)s
+UNION ALL SELECT 'policy ' || polname FROM pg_policy WHERE polrelid = %(t)s::regclass
+UNION ALL SELECT 'foreign key ' || conname FROM pg_constraint
+    WHERE contype = 'f' AND (conrelid = %(t)s::regclass OR confrelid = %(t)s::regclass)
+UNION ALL SELECT 'inheritance' FROM pg_inherits WHERE inhrelid = %(t)s::regclass OR inhparent = %(t)s::regclass
+UNION ALL SELECT DISTINCT 'view ' || v.oid::regclass::text FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+    JOIN pg_class v ON v.oid = r.ev_class WHERE d.refobjid = %(t)s::regclass AND v.oid <> %(t)s::regclass
+"""
+
+_INDEXES = """
+SELECT quote_ident(ic.relname), pg_get_indexdef(i.indexrelid), quote_ident(c.conname), pg_get_constraintdef(c.oid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+WHERE i.indrelid = %(t)s::regclass ORDER BY ic.relname
+"""
+
+_GRANTS = """
+SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %(t)s::regclass AND a.grantee <> c.relowner
+"""
+
+
+_SEQUENCE_NAME = "SELECT quote_ident(relname) FROM pg_class WHERE oid = pg_get_serial_sequence(%(t)s, 'id')::regclass"
+
+
+def _catalog(text: str) -> sql.SQL:
+    """SQL text the catalog wrote (quote_ident, pg_get_indexdef, pg_get_constraintdef), never user input."""
+    return sql.SQL(text)
+
+
+@dataclass(frozen=True)
+class Index:
+    """One index of the live table; ``constraint`` set when it backs a PRIMARY KEY or UNIQUE constraint."""
+
+    name: str
+    definition: str
+    constraint: str | None
+    constraint_definition: str | None
+
+
+def blockers(cursor: Any, layer: Layer) -> list[str]:
+    """What this table has that a swap would drop; empty when the fast path is safe."""
+    cursor.execute(_BLOCKERS, {"t": layer.table, "name": layer.table})
+    return [row[0] for row in cursor.fetchall()]
+
+
+def replace(cursor: Any, layer: Layer, load_id: int) -> int:
+    """Fill the new table from the stage, index it, swap it in; returns the rows written."""
+    live, fresh = sql.Identifier(layer.table), sql.Identifier(layer.table + SUFFIX)
+    indexes = _indexes(cursor, layer)
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(fresh))
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)").format(fresh, live))
+    cursor.execute(*_fill(layer, load_id))
+    written = int(cursor.rowcount)
+    for number, index in enumerate(indexes):
+        cursor.execute(_build(layer, index, number))
+    _copy_grants(cursor, layer)
+    cursor.execute(sql.SQL("ANALYZE {}").format(fresh))
+    _swap(cursor, layer, indexes)
+    return written
+
+
+def _indexes(cursor: Any, layer: Layer) -> list[Index]:
+    cursor.execute(_INDEXES, {"t": layer.table})
+    return [Index(*row) for row in cursor.fetchall()]
+
+
+def _sequence(table: str) -> sql.Composed:
+    return sql.SQL("pg_get_serial_sequence({}, 'id')").format(sql.Literal(table))
+
+
+def _fill(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    """INSERT … SELECT from the stage, ids drawn from the live table's own sequence."""
+    names = sql.SQL(", ").join(map(sql.Identifier, data_columns(layer)))
+    statement = sql.SQL(
+        "INSERT INTO {fresh} (id, {names}, load_id) OVERRIDING SYSTEM VALUE "
+        "SELECT nextval({seq}), {names}, %s FROM {stage}"
+    ).format(
+        fresh=sql.Identifier(layer.table + SUFFIX), names=names, seq=_sequence(layer.table), stage=sql.Identifier(STAGE)
+    )
+    return statement, [load_id]
+
+
+def _temporary_name(layer: Layer, number: int) -> str:
+    return f"{layer.table}{SUFFIX}_{number}"
+
+
+def _build(layer: Layer, index: Index, number: int) -> sql.Composed:
+    """The live index (or its constraint) again, on the new table, under a temporary name."""
+    fresh, temporary = sql.Identifier(layer.table + SUFFIX), sql.Identifier(_temporary_name(layer, number))
+    if index.constraint and index.constraint_definition:
+        return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            fresh, temporary, _catalog(index.constraint_definition)
+        )
+    head, _, using = index.definition.partition(" USING ")
+    unique = sql.SQL("UNIQUE ") if head.startswith("CREATE UNIQUE") else sql.SQL("")
+    return sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(unique, temporary, fresh, _catalog(using))
+
+
+def _copy_grants(cursor: Any, layer: Layer) -> None:
+    cursor.execute(_GRANTS, {"t": layer.table})
+    fresh = sql.Identifier(layer.table + SUFFIX)
+    for privilege, grantee in cursor.fetchall():
+        cursor.execute(sql.SQL("GRANT {} ON {} TO {}").format(_catalog(privilege), fresh, _catalog(grantee)))
+
+
+def _swap(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
+    """Drop the old table and give the new one its names: table, indexes, constraints, sequence and its position."""
+    live, fresh = sql.Identifier(layer.table), sql.Identifier(layer.table + SUFFIX)
+    cursor.execute(_SEQUENCE_NAME, {"t": layer.table})
+    sequence = _catalog(cursor.fetchone()[0])
+    cursor.execute(_SEQUENCE_NAME, {"t": layer.table + SUFFIX})
+    fresh_sequence = _catalog(cursor.fetchone()[0])
+    cursor.execute(sql.SQL("SELECT setval({}, nextval({}), false)").format(
+        _sequence(layer.table + SUFFIX), _sequence(layer.table)))  # fmt: skip
+    cursor.execute(sql.SQL("DROP TABLE {}").format(live))
+    cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(fresh, live))
+    cursor.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(fresh_sequence, sequence))
+    for number, index in enumerate(indexes):
+        temporary = sql.Identifier(_temporary_name(layer, number))
+        if index.constraint:
+            rename = sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+                live, temporary, _catalog(index.constraint)
+            )
+        else:
+            rename = sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, _catalog(index.name))
+        cursor.execute(rename)

@@ -1,0 +1,88 @@
+"""``--mode replace`` builds a new table and swaps it in: nothing of the old table's shape may be lost on the way."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from tests.loaders.conftest import Scratch, _connect
+
+SHAPE = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'layer_parcels' "
+    "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'layer_parcels'::regclass "
+    "UNION ALL SELECT attname, format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text "
+    "|| ' ' || attgenerated::text FROM pg_attribute WHERE attrelid = 'layer_parcels'::regclass AND attnum > 0 "
+    "AND NOT attisdropped ORDER BY 1"
+)
+
+
+def _replace(scratch: Scratch) -> None:
+    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+
+
+def test_replace_keeps_columns_indexes_constraints_grants_and_the_id_sequence(scratch: Scratch) -> None:
+    with _connect(scratch.name, autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN CREATE ROLE gis_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute("GRANT SELECT ON layer_parcels TO gis_reader")
+    shape, top = scratch.query(SHAPE), scratch.query("SELECT max(id) FROM layer_parcels")[0][0]
+    _replace(scratch)
+    assert scratch.query(SHAPE) == shape
+    assert scratch.query("SELECT has_table_privilege('gis_reader', 'layer_parcels', 'SELECT')")[0][0]
+    assert scratch.query("SELECT min(id) FROM layer_parcels")[0][0] > top, "ids continue, never reused"
+    assert not scratch.query("SELECT 1 FROM pg_class WHERE relname LIKE 'layer_parcels\\_\\_next%%'")
+    assert scratch.query("SELECT reltuples > 0 FROM pg_class WHERE relname = 'layer_parcels'")[0][0], "analyzed"
+    # an append after the swap takes its ids from the same sequence
+    next_id = scratch.query("SELECT nextval(pg_get_serial_sequence('layer_parcels', 'id'))")[0][0]
+    assert next_id > scratch.query("SELECT max(id) FROM layer_parcels")[0][0]
+
+
+def test_a_table_with_a_trigger_is_replaced_in_place_and_keeps_it(scratch: Scratch) -> None:
+    with _connect(scratch.name, autocommit=True) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION gis_test_noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER gis_test_keep BEFORE INSERT ON layer_parcels FOR EACH ROW EXECUTE FUNCTION gis_test_noop()"
+        )
+    try:
+        before = scratch.parcels_checksum()[0]
+        result = scratch.gis(
+            "load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--json"
+        )
+        assert "trigger gis_test_keep" in json.loads(result.stdout)["notes"]["replace"]
+        assert scratch.parcels_checksum()[0] == before
+        assert scratch.query("SELECT count(*) FROM pg_trigger WHERE tgname = 'gis_test_keep'")[0][0] == 1
+    finally:
+        with _connect(scratch.name, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER IF EXISTS gis_test_keep ON layer_parcels")
+
+
+def test_prepared_readers_follow_the_swap(scratch: Scratch) -> None:
+    """A reader's prepared statement (our tile server prepares its tile query) is re-planned on the new table."""
+    count = scratch.parcels_checksum()[0]
+    seen: set[Any] = set()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with _connect(scratch.name, autocommit=True) as conn:
+                while not stop.is_set():
+                    row = conn.execute(
+                        "SELECT count(*) FROM layer_parcels WHERE id > %s", (0,), prepare=True
+                    ).fetchone()
+                    seen.add(row[0] if row else None)
+        except BaseException as error:
+            errors.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _replace(scratch)
+        _replace(scratch)
+    finally:
+        stop.set()
+        reader.join()
+    assert not errors, errors
+    assert seen == {count}
