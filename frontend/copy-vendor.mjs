@@ -22,8 +22,8 @@ for (const file of files) {
 }
 console.log(`vendor: maplibre-gl ${version} → ${target}`);
 
-// The OGC API's HTML pages (pygeoapi templates) name these on unpkg.com; gis_server/ogc/offline.py
-// rewrites those links to our copies, so the pages work offline too.
+// The OGC API's HTML pages (pygeoapi templates) name these on unpkg.com (Leaflet also on cdnjs);
+// gis_server/ogc/offline.py rewrites those links to our copies, so the pages work offline too.
 const ogcTarget = join(here, "..", "gis_server", "static", "ogc", "vendor");
 const ogcFiles = {
   bootstrap: ["dist/css/bootstrap.min.css", "dist/css/bootstrap.min.css.map"],
@@ -32,6 +32,8 @@ const ogcFiles = {
     "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"],
   "leaflet.markercluster": ["dist/leaflet.markercluster-src.js", "dist/leaflet.markercluster-src.js.map",
     "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"],
+  // The collection tiles page's vector tile layer (pbf and its decoders bundled in).
+  "leaflet.vectorgrid": ["dist/Leaflet.VectorGrid.bundled.js", "dist/Leaflet.VectorGrid.bundled.js.map"],
   "swagger-ui-dist": ["swagger-ui.css", "swagger-ui.css.map", "swagger-ui-bundle.js", "swagger-ui-bundle.js.map",
     "swagger-ui-standalone-preset.js", "swagger-ui-standalone-preset.js.map", "favicon-16x16.png",
     "favicon-32x32.png"],
@@ -43,4 +45,4 @@ for (const [pkg, list] of Object.entries(ogcFiles)) {
     copyFileSync(join(here, "node_modules", pkg, file), to);
   }
 }
-console.log(`vendor: bootstrap, leaflet, leaflet.markercluster, swagger-ui-dist → ${ogcTarget}`);
+console.log(`vendor: ${Object.keys(ogcFiles).join(", ")} → ${ogcTarget}`);
