@@ -25,6 +25,7 @@ import yaml
 from django.conf import settings
 
 from layers import registry
+from layers.crs import TAN_BINH_WGS84_BOUNDS
 from tile_cache import styles
 
 IOC = "ioc"  # every layer in one raster tileset, as the operations centre shows it
@@ -34,7 +35,11 @@ TILE_PIXELS = 256
 META_SIZE = 4  # tiles rendered together per side: one Mapnik query for 16 tiles
 META_BUFFER = 64  # pixels rendered around a meta tile so labels and strokes match across edges
 WORLD_3857 = "-20037508.34,-20037508.34,20037508.34,20037508.34"
-CLASS_COLUMN = "class_code"
+CLASS_COLUMN = styles.CLASS_COLUMN  # the same column name in vector tiles
+# What every source draws: the district. MapProxy takes a layer's extent from its sources' coverage, so the
+# WMTS/WMS capabilities give the district's box ("Zoom to layer" in QGIS) instead of the world; tiles
+# entirely outside it are blank without asking Mapnik.
+COVERAGE_SRS = "EPSG:4326"
 SERVICE_MD = {
     "title": "Bản đồ nền quận Tân Bình / Tân Bình district base maps",
     "abstract": "Thửa đất, quy hoạch phân khu 1/2000, lộ giới, ranh giới phường và ảnh trực giao (MapProxy + Mapnik).",
@@ -114,8 +119,9 @@ def tilesets_drawing(layer_id: str) -> tuple[str, ...]:
 def _subquery(layer: registry.Layer, style: styles.LayerStyle) -> str:
     """Only the id, the class code, the label and the geometry leave the database: never a private field."""
     columns = ["id"]
-    if style.field:
-        columns.append(f"split_part({style.field}, '+', 1) AS {CLASS_COLUMN}")
+    source = styles.class_source(layer.id)
+    if source is not None:
+        columns.append(f"split_part({source}, '+', 1) AS {CLASS_COLUMN}")
     if style.label:
         columns.append(style.label)
     columns.append("geom_3857")
@@ -239,7 +245,12 @@ def mapproxy_config(mapfiles: dict[str, Path], caches: Path, locks: Path) -> dic
             "meta_buffer": META_BUFFER,
             "cache": {"type": "file", "directory_layout": "tms", "directory": str(caches / name)},
         }
-        sources[f"{name}_mapnik"] = {"type": "mapnik", "mapfile": str(mapfile), "transparent": True}
+        sources[f"{name}_mapnik"] = {
+            "type": "mapnik",
+            "mapfile": str(mapfile),
+            "transparent": True,
+            "coverage": {"bbox": list(TAN_BINH_WGS84_BOUNDS), "srs": COVERAGE_SRS},  # a fresh dict: no YAML alias
+        }
     return {
         "globals": {
             "cache": {"base_dir": str(caches), "lock_dir": str(locks / "cache"), "tile_lock_dir": str(locks / "tile")},

@@ -9,12 +9,14 @@ layer (valid MVT: a tile is a sequence of layers).
 from __future__ import annotations
 
 from functools import lru_cache
+from hashlib import sha256
 from typing import Any
 
 from psycopg import sql
 
 from layers.registry import Layer
-from tile_cache.grid import TileAddress, tile_size_m, tileset
+from tile_cache import styles
+from tile_cache.grid import TileAddress, tile_size_m, tileset, tilesets
 
 EXTENT = 4096
 BUFFER = 64
@@ -24,8 +26,22 @@ SIMPLIFY_PIXELS = 0.25
 MIN_SIMPLIFY_M = 0.05
 
 
+def _attributes(layer: Layer) -> sql.Composed:
+    """The tiled public fields, then the derived ones (``styles.tile_fields`` lists the same, in this order).
+
+    The class code is the first code of "ODT+CLN", as the Mapnik query computes it: clients that cannot cut
+    a string in a style expression (QGIS 3.22) match it directly.
+    """
+    columns: list[sql.Composable] = [sql.Identifier(f.name) for f in layer.tiled_fields]
+    source = styles.class_source(layer.id)
+    if source is not None:
+        first_code = sql.SQL("split_part(l.{}, '+', 1) AS {}")
+        columns.append(first_code.format(sql.Identifier(source), sql.Identifier(styles.CLASS_COLUMN)))
+    return sql.SQL(", ").join(columns)
+
+
 def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
-    attributes = sql.SQL(", ").join(sql.Identifier(f.name) for f in layer.tiled_fields)
+    attributes = _attributes(layer)
     geometry: sql.Composable = sql.SQL("l.geom_3857")
     if tolerance >= MIN_SIMPLIFY_M:
         geometry = sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
@@ -62,3 +78,17 @@ def _statement(tileset_id: str, z: int) -> bytes:
         parts=sql.SQL(" || ").join(sql.SQL("COALESCE({}, ''::bytea)").format(q) for q in layers),
     )
     return statement.as_bytes(None)
+
+
+@lru_cache(maxsize=1)
+def schema_version() -> str:
+    """A short digest of every tile statement: tiles cached under another version are never served.
+
+    A change to the registry's tile fields, zoom ranges or this module's SQL
+    makes new tiles differ from cached ones without any load to purge them.
+    """
+    digest = sha256()
+    for name, found in sorted(tilesets().items()):
+        for z in range(found.min_zoom, found.max_zoom + 1):
+            digest.update(f"{name}/{z}:".encode() + _statement(name, z))
+    return digest.hexdigest()[:12]

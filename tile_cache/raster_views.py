@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gis_server.errors import GisError, NotFound
 from gis_server.views import error_response
-from tile_cache import mapproxy_config, styles
+from tile_cache import mapproxy_config, sld, styles
 
 PREFIX = "/mapproxy"
 # Hop-by-hop headers belong to one connection and are never forwarded (PEP 3333).
@@ -78,13 +78,21 @@ def mapproxy(request: HttpRequest, path: str = "") -> HttpResponse:
 
 
 def style_document(layer: str, fmt: str) -> str:
-    """The style of ``layer`` in one of the four formats; NotFound for an unknown layer or format."""
+    """The style of ``layer`` in one of the four formats; NotFound for an unknown layer or format.
+
+    ``ioc`` exists as MapLibre JSON only: QML and SLD style one OGC API Features layer, Mapnik XML one map.
+    """
     if fmt == "json":
         return json.dumps(styles.maplibre(layer), ensure_ascii=False, indent=2)
+    if layer == styles.IOC:
+        raise NotFound(
+            f"Kiểu '{layer}' chỉ có dạng JSON (MapLibre) / the combined '{layer}' style is MapLibre JSON only "
+            f"(/styles/{layer}.json); QML and SLD exist per layer: /styles/<layer>.{fmt}"
+        )
     if fmt == "qml":
         return styles.qml(layer)
     if fmt == "sld":
-        return styles.sld(layer)
+        return sld.document(layer)
     if fmt == "xml":
         styles.layer_style(layer)  # NotFound for an unknown id
         return mapproxy_config.mapnik_xml([layer])  # styles only: no database connection in a download
@@ -92,7 +100,7 @@ def style_document(layer: str, fmt: str) -> str:
 
 
 def style(request: HttpRequest, layer: str, fmt: str) -> HttpResponse:
-    """`/styles/<layer>.json|qml|sld|xml`: MapLibre, QGIS (QML, SLD) and Mapnik styles, generated."""
+    """`/styles/<layer>.json|qml|sld|xml` and `/styles/ioc.json`: MapLibre, QGIS (QML, SLD), Mapnik; generated."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
     try:

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tile_cache.file_store import FileStore
 from tile_cache.grid import TileAddress, TileRange
+from tile_cache.mvt import schema_version
 from tile_cache.redis_store import RedisStore
 
 # What a store may raise when its disk or server fails: tiles are then rendered, not cached.
@@ -36,17 +37,22 @@ def backend() -> TileStore:
     """The configured store; cheap to build, so settings changed by tests take effect at once."""
     url = settings.GIS_TILE_CACHE_URL
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(url)
+        return RedisStore(url, prefix=f"gis:tile:{schema_version()}")
     if url:
         raise ImproperlyConfigured(
             f"GIS_TILE_CACHE_URL is {url!r}: leave it empty (files) or give redis://host:port/db"
         )
-    return FileStore(Path(settings.GIS_TILE_CACHE_DIR))
+    return FileStore(_root())
+
+
+def _root() -> Path:
+    """Tiles of one tile-statement version live under their own folder (``mvt.schema_version``)."""
+    return Path(settings.GIS_TILE_CACHE_DIR) / f"v-{schema_version()}"
 
 
 def path_of(tile: TileAddress) -> Path:
     """Where the file store keeps a tile (tests and diagnostics)."""
-    return FileStore(Path(settings.GIS_TILE_CACHE_DIR)).path_of(tile)
+    return FileStore(_root()).path_of(tile)
 
 
 def delete_range(tileset_id: str, tiles: TileRange) -> int:

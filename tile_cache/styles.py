@@ -1,7 +1,8 @@
 """Map styles generated from one palette (``styles/palette.yaml``) and the layer registry.
 
-MapLibre JSON (the web map), QML and SLD (QGIS users) and — in
-``tile_cache.mapproxy_config`` — Mapnik XML (raster tiles) are all built from
+MapLibre JSON (the web map, and ``ioc``: every layer in one), QML and — in
+``tile_cache.sld`` — SLD (QGIS users) and — in ``tile_cache.mapproxy_config`` —
+Mapnik XML (raster tiles) are all built from
 the same :class:`LayerStyle`, so a land-use colour can never differ between
 them. Only public registry fields may be classed or labelled: a style naming a
 private field (owner, certificate) is refused when it is built.
@@ -23,6 +24,8 @@ from gis_server.errors import NotFound
 from layers import registry
 from layers.vocabulary import land_use
 
+IOC = "ioc"  # the operations centre's combined style over /tiles/ioc (MapLibre JSON only)
+
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 PALETTE_FILE = STYLES_DIR / "palette.yaml"
 # Web-Mercator scale denominator of zoom 0 for 256-pixel tiles (OGC 0.28 mm pixels).
@@ -30,6 +33,24 @@ SCALE_Z0 = 559082264.0287178
 LABEL_FONT = "DejaVu Sans Book"  # bundled with Mapnik; carries every Vietnamese letter
 DEFAULT_GLYPHS = "/static/glyphs/{fontstack}/{range}.pbf"
 RASTER_TILES = "/mapproxy/wmts/{layer}/webmercator/{{z}}/{{x}}/{{y}}.png"
+# The first code of a classed field ("ODT" of "ODT+CLN"), computed in SQL for vector and raster tiles alike.
+CLASS_COLUMN = "class_code"
+# Draw order of the combined style, as the web map draws: fills (zoning under parcels, rights of way over
+# them so the red-line strip shows), then outlines, then labels.
+DRAW_ORDER = (
+    "zoning-fill",
+    "parcels-fill",
+    "road_boundaries-fill",
+    "alleys-fill",
+    "zoning-line",
+    "parcels-line",
+    "alleys-line",
+    "road_boundaries-line",
+    "wards-line",
+    "wards_2025-line",
+    "wards-label",
+    "wards_2025-label",
+)
 
 
 @dataclass(frozen=True)
@@ -139,21 +160,42 @@ def legend(layer_id: str) -> list[dict[str, str]]:
     return [{"code": c.code, "label_vi": c.label_vi, "color": c.color} for c in entries]
 
 
+def class_source(layer_id: str) -> str | None:
+    """The field whose first code picks the layer's colour, or None when the layer is not classed.
+
+    Vector tiles carry that first code as a field of its own (``CLASS_COLUMN``), as the Mapnik query does:
+    QGIS 3.22's MapLibre converter has no ``slice``/``index-of``, so a style cannot cut "ODT+CLN" itself.
+    """
+    style = layer_style(layer_id)
+    return style.field if style.classes else None
+
+
+def derived_tile_fields(layer: registry.Layer) -> tuple[registry.Field, ...]:
+    """Fields the tiles carry beyond the registry's (the class code): what TileJSON and OGC API Tiles list."""
+    source = class_source(layer.id)
+    if source is None:
+        return ()
+    origin = layer.field(source)
+    title_vi = f"Mã phân loại (mã đầu tiên của {origin.title_vi.lower()})"
+    title_en = f"Class code (first code of {origin.title_en.lower()})"
+    return (registry.Field(CLASS_COLUMN, registry.Kind.TEXT, title_vi, title_en),)
+
+
+def tile_fields(layer: registry.Layer) -> tuple[registry.Field, ...]:
+    """Every field a vector tile of the layer carries besides the id, in the tile's column order."""
+    return (*layer.tiled_fields, *derived_tile_fields(layer))
+
+
 # ---------------------------------------------------------------- MapLibre
 
 
-def _first_code(field: str) -> list[Any]:
-    """MapLibre expression for the first code of "ODT+CLN" (the whole value when there is no '+')."""
-    value = ["get", field]
-    cut = ["index-of", "+", value]
-    return ["slice", value, 0, ["case", [">=", cut, 0], cut, ["length", value]]]
-
-
 def _fill_color(style: LayerStyle) -> Any:
+    """A ``match`` on the tiles' class code; each label a one-element array, since QGIS 3.22 reads a bare
+    string label as an empty list (``IN ()``) while MapLibre accepts both."""
     if not style.classes or style.field is None or style.other is None:
         return style.fill
-    pairs = [item for c in style.classes for item in (c.code, c.color)]
-    return ["match", _first_code(style.field), *pairs, style.other.color]
+    pairs = [item for c in style.classes for item in ([c.code], c.color)]
+    return ["match", ["get", CLASS_COLUMN], *pairs, style.other.color]
 
 
 def _maplibre_layers(style: LayerStyle) -> list[dict[str, Any]]:
@@ -174,8 +216,31 @@ def _maplibre_layers(style: LayerStyle) -> list[dict[str, Any]]:
     return layers
 
 
+def _ioc_maplibre() -> dict[str, Any]:
+    """Every vector layer's style layers over the one ``/tiles/ioc`` source, in ``DRAW_ORDER``.
+
+    QGIS takes one style per vector tile connection, so the all-layers tileset needs its own document.
+    """
+    rank = {name: i for i, name in enumerate(DRAW_ORDER)}
+    found = [{**entry, "source": IOC} for layer in registry.LAYERS for entry in maplibre(layer.id)["layers"]]
+    found.sort(key=lambda entry: rank.get(entry["id"], len(rank)))
+    legends = {layer.id: legend(layer.id) for layer in registry.LAYERS}
+    title = "Tổng hợp các lớp (Trung tâm điều hành)"
+    return {
+        "version": 8,
+        "name": title,
+        "metadata": {"tanbinh:layer": IOC, "tanbinh:title_vi": title, "tanbinh:legend": legends},
+        "sources": {IOC: {"type": "vector", "url": f"/tiles/{IOC}.json"}},
+        "glyphs": getattr(settings, "GIS_GLYPHS_URL", DEFAULT_GLYPHS),
+        "layers": found,
+    }
+
+
 def maplibre(layer_id: str) -> dict[str, Any]:
-    """A MapLibre style document for one layer: vector tiles from /tiles, the raster layer from MapProxy."""
+    """A MapLibre style document for one layer (vector tiles from /tiles, the raster layer from MapProxy),
+    or for ``ioc``: all vector layers in one."""
+    if layer_id == IOC:
+        return _ioc_maplibre()
     style = layer_style(layer_id)
     meta = {"tanbinh:layer": layer_id, "tanbinh:title_vi": style.title_vi, "tanbinh:legend": legend(layer_id)}
     doc: dict[str, Any] = {"version": 8, "name": style.title_vi, "metadata": meta}
@@ -193,10 +258,7 @@ def maplibre(layer_id: str) -> dict[str, Any]:
     return doc
 
 
-# ---------------------------------------------------------------- SLD 1.0
-
-SLD = "http://www.opengis.net/sld"
-OGC = "http://www.opengis.net/ogc"
+# ---------------------------------------------------------------- QML (QGIS 3)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
@@ -204,89 +266,6 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -
     if text is not None:
         element.text = text
     return element
-
-
-def _css(parent: ET.Element, tag: str, params: dict[str, str]) -> None:
-    holder = _sub(parent, f"{{{SLD}}}{tag}")
-    for name, value in params.items():
-        _sub(holder, f"{{{SLD}}}CssParameter", value, name=name)
-
-
-def _sld_filter(rule: ET.Element, field: str, code: str) -> None:
-    """First code equals `code`: the value is `code` or starts with `code+`."""
-    either = _sub(_sub(rule, f"{{{OGC}}}Filter"), f"{{{OGC}}}Or")
-    equal = _sub(either, f"{{{OGC}}}PropertyIsEqualTo")
-    _sub(equal, f"{{{OGC}}}PropertyName", field)
-    _sub(equal, f"{{{OGC}}}Literal", code)
-    like = _sub(either, f"{{{OGC}}}PropertyIsLike", wildCard="*", singleChar="?", escapeChar="\\")
-    _sub(like, f"{{{OGC}}}PropertyName", field)
-    _sub(like, f"{{{OGC}}}Literal", f"{code}+*")
-
-
-def _sld_symbolizers(rule: ET.Element, style: LayerStyle, color: str | None) -> None:
-    if style.raster:
-        _sub(_sub(rule, f"{{{SLD}}}RasterSymbolizer"), f"{{{SLD}}}Opacity", "1.0")
-        return
-    symbolizer = _sub(rule, f"{{{SLD}}}PolygonSymbolizer")
-    if color is not None:
-        _css(symbolizer, "Fill", {"fill": color, "fill-opacity": f"{style.opacity:g}"})
-    if style.stroke:
-        stroke = {"stroke": style.stroke, "stroke-width": f"{style.stroke_width:g}"}
-        if style.dash:
-            stroke["stroke-dasharray"] = " ".join(f"{d:g}" for d in style.dash)
-        _css(symbolizer, "Stroke", stroke)
-
-
-def _sld_rule(parent: ET.Element, style: LayerStyle, entry: StyleClass | None) -> ET.Element:
-    """A rule with its name, filter and scale range; the caller adds the symbolizers."""
-    rule = _sub(parent, f"{{{SLD}}}Rule")
-    if entry is not None:
-        _sub(rule, f"{{{SLD}}}Name", entry.code or "other")
-        _sub(rule, f"{{{SLD}}}Title", f"{entry.code} – {entry.label_vi}" if entry.code else entry.label_vi)
-        if entry.code and style.field:
-            _sld_filter(rule, style.field, entry.code)
-        elif not entry.code:
-            _sub(rule, f"{{{SLD}}}ElseFilter")
-    high, low = visible_scales(style)
-    _sub(rule, f"{{{SLD}}}MinScaleDenominator", f"{low:.2f}")
-    _sub(rule, f"{{{SLD}}}MaxScaleDenominator", f"{high:.2f}")
-    return rule
-
-
-def _sld_label(parent: ET.Element, style: LayerStyle) -> None:
-    if not style.label:
-        return
-    text = _sub(_sld_rule(parent, style, None), f"{{{SLD}}}TextSymbolizer")
-    _sub(_sub(text, f"{{{SLD}}}Label"), f"{{{OGC}}}PropertyName", style.label)
-    _css(text, "Font", {"font-family": "DejaVu Sans", "font-size": "12"})
-    halo = _sub(text, f"{{{SLD}}}Halo")
-    _sub(halo, f"{{{SLD}}}Radius", "1.5")
-    _css(halo, "Fill", {"fill": "#ffffff"})
-    _css(text, "Fill", {"fill": style.label_color})
-
-
-def sld(layer_id: str) -> str:
-    """An SLD 1.0 document (QGIS, GeoServer): one rule per legend entry, an ElseFilter for other codes."""
-    style = layer_style(layer_id)
-    ET.register_namespace("", SLD)
-    ET.register_namespace("ogc", OGC)
-    root = ET.Element(f"{{{SLD}}}StyledLayerDescriptor", version="1.0.0")
-    named = _sub(root, f"{{{SLD}}}NamedLayer")
-    _sub(named, f"{{{SLD}}}Name", layer_id)
-    user = _sub(named, f"{{{SLD}}}UserStyle")
-    _sub(user, f"{{{SLD}}}Title", style.title_vi)
-    feature_style = _sub(user, f"{{{SLD}}}FeatureTypeStyle")
-    entries = [*style.classes, *([style.other] if style.other else [])]
-    for entry in entries:
-        _sld_symbolizers(_sld_rule(feature_style, style, entry), style, entry.color)
-    if not entries:
-        _sld_symbolizers(_sld_rule(feature_style, style, None), style, style.fill)
-    _sld_label(feature_style, style)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True)
-
-
-# ---------------------------------------------------------------- QML (QGIS 3)
 
 
 def qgis_color(hex_color: str, alpha: float = 1.0) -> str:
@@ -368,9 +347,9 @@ def qml(layer_id: str) -> str:
 
 
 def write_maplibre_files(directory: Path = STYLES_DIR) -> list[Path]:
-    """Regenerate ``styles/<layer>.json`` (kept in the repository for the web map; a test checks they match)."""
+    """Regenerate ``styles/<layer>.json`` and ``ioc.json`` (kept in the repository; a test checks they match)."""
     written = []
-    for layer_id in style_ids():
+    for layer_id in (*style_ids(), IOC):
         target = directory / f"{layer_id}.json"
         target.write_text(json.dumps(maplibre(layer_id), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(target)

@@ -9,6 +9,7 @@ from psycopg import sql
 
 from layers import registry
 from layers.crs import TAN_BINH_WGS84_BOUNDS
+from tile_cache import styles
 from tile_cache.grid import Tileset, tileset
 
 _TYPES = {registry.Kind.TEXT: "String", registry.Kind.INTEGER: "Number", registry.Kind.REAL: "Number",
@@ -36,7 +37,7 @@ def _vector_layer(layer: registry.Layer) -> dict[str, Any]:
         "description": f"{layer.title_vi} / {layer.title_en}",
         "minzoom": layer.min_zoom,
         "maxzoom": layer.max_zoom,
-        "fields": {f.name: f"{_TYPES[f.kind]} — {f.title_vi} / {f.title_en}" for f in layer.tiled_fields},
+        "fields": {f.name: f"{_TYPES[f.kind]} — {f.title_vi} / {f.title_en}" for f in styles.tile_fields(layer)},
     }
 
 

@@ -21,7 +21,7 @@ from gis_server.ogc import crs as ogc_crs
 from gis_server.ogc.provider import field_schema
 from layers import registry
 from layers.registry import Geometry
-from tile_cache import grid, service, tilejson
+from tile_cache import grid, service, styles, tilejson
 
 SCHEME = "WebMercatorQuad"
 MVT_NAME = "mvt"
@@ -94,8 +94,8 @@ class RegistryTileProvider(BaseTileProvider):
         return str(self.layer.id)
 
     def get_fields(self) -> dict[str, Any]:
-        """The properties a tile carries: the id and the layer's tiled public fields."""
-        return {"id": {"type": "integer"}, **{f.name: field_schema(f) for f in self.layer.tiled_fields}}
+        """The properties a tile carries: the id, the layer's tiled public fields and the derived class code."""
+        return {"id": {"type": "integer"}, **{f.name: field_schema(f) for f in styles.tile_fields(self.layer)}}
 
     def get_tiling_schemes(self) -> list[Any]:
         return [scheme()]

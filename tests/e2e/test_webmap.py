@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
+from collections import Counter
 from typing import Any
 
 from django.db import connection
 from django.test import Client
+from PIL import Image
 
 from layers import registry, vocabulary
 from tests.e2e.conftest import ARTIFACTS, Page
+from tile_cache import styles
 
 REPORT = "#report"
 
@@ -126,6 +130,42 @@ def test_map_draws_our_tiles_with_one_toggle_per_layer(page: Page) -> None:
     assert page.page.evaluate("() => window.webmap.map.getLayoutProperty('wards-line', 'visibility')") == "none"
     page.page.check('[data-layer="wards"]')
     assert page.page.evaluate("() => window.webmap.map.getLayoutProperty('wards-line', 'visibility')") == "visible"
+    page.assert_clean()
+
+
+def test_parcels_are_coloured_by_the_first_land_use_code(page: Page) -> None:
+    """The fill matches the tiles' class_code: each parcel in its palette colour, not all in the "other" grey."""
+    palette = {entry["code"]: entry["color"] for entry in styles.legend("parcels")}
+    parcel = a_parcel(cut_by_a_road=False)
+    page.open()
+    page.page.evaluate(
+        """([lon, lat]) => {
+            const map = window.webmap.map;
+            const kept = ['parcels-fill', 'background'];
+            for (const layer of map.getStyle().layers) {
+                if (!kept.includes(layer.id)) map.setLayoutProperty(layer.id, 'visibility', 'none');
+            }
+            map.setPaintProperty('parcels-fill', 'fill-opacity', 1);
+            map.jumpTo({center: [lon, lat], zoom: 17});
+        }""",
+        [parcel["lon"], parcel["lat"]],
+    )
+    page.wait_for_map()
+    found = page.page.evaluate(
+        "() => window.webmap.map.queryRenderedFeatures({layers: ['parcels-fill']}).map(f => f.properties)"
+    )
+    assert found and all(p["class_code"] == p["land_use"].split("+")[0] for p in found)
+    shot = Image.open(io.BytesIO(page.page.locator("#map").screenshot())).convert("RGB")
+    pixels = {colour: n for n, colour in shot.getcolors(maxcolors=shot.width * shot.height) or []}
+
+    def drawn(colour: str) -> int:
+        return pixels.get(tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)), 0)
+
+    seen = {code for code, colour in palette.items() if code and drawn(colour) >= 50}
+    codes = Counter(p["class_code"] for p in found)
+    assert codes.most_common(1)[0][0] in seen and len(seen) >= 2, seen
+    assert seen <= set(codes), "a colour of a code that is not there"
+    assert drawn(palette[""]) < drawn(palette[codes.most_common(1)[0][0]]), "parcels fell to the 'other' colour"
     page.assert_clean()
 
 

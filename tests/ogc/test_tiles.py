@@ -23,6 +23,7 @@ from django.test import Client
 from gis_server.ogc import tiles_provider
 from layers import registry
 from tests.ogc.conftest import URLCONF, fetch_json
+from tile_cache import styles
 
 TMS = "WebMercatorQuad"
 WEB_MERCATOR_QUAD_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -51,9 +52,9 @@ def tile_url(base: str, collection: str, z: int, x: int, y: int) -> str:
 
 @pytest.fixture(scope="module")
 def parcel(django_db_blocker: Any, tiles_server: str) -> dict[str, Any]:
-    """A parcel of the sample district, its public tiled attributes and a point inside it (lon/lat)."""
-    names = [f.name for f in registry.get("parcels").tiled_fields]
-    columns = ", ".join(names)
+    """A parcel of the sample district, its tiled attributes (the class code too) and a point inside it (lon/lat)."""
+    names = [f.name for f in styles.tile_fields(registry.get("parcels"))]
+    columns = ", ".join(f"split_part(land_use, '+', 1) AS {n}" if n == styles.CLASS_COLUMN else n for n in names)
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, {columns}, ST_X(p), ST_Y(p) FROM (SELECT *, "
@@ -109,7 +110,7 @@ def test_tileset_metadata_document(tiles_server: str, suffix: str):
     assert all(lim["minTileRow"] <= lim["maxTileRow"] and lim["minTileCol"] <= lim["maxTileCol"] for lim in limits)
     [described] = body["layers"]
     assert described["id"] == "parcels"
-    assert set(described["propertiesSchema"]["properties"]) == {"id", *(f.name for f in layer.tiled_fields)}
+    assert set(described["propertiesSchema"]["properties"]) == {"id", *(f.name for f in styles.tile_fields(layer))}
     rels = {link["rel"]: link for link in body["links"]}
     assert rels["http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"]["href"].endswith(
         f"/TileMatrixSets/{TMS}?f=json"
@@ -191,7 +192,7 @@ def test_gdal_reads_a_tile(tiles_server: str, parcel: dict[str, Any]):
     address = {"X": str(tile.x), "Y": str(tile.y), "Z": str(ZOOM)}
     meta, _, geometry, fields = pyogrio.raw.read(url, layer="parcels", **address)
     assert meta["crs"] == "EPSG:3857"
-    assert list(meta["fields"]) == ["mvt_id", *(f.name for f in registry.get("parcels").tiled_fields)]
+    assert list(meta["fields"]) == ["mvt_id", *(f.name for f in styles.tile_fields(registry.get("parcels")))]
     mine = shapely.from_wkb(geometry[fields[0].tolist().index(parcel["id"])])
     inside = shapely.Point(morecantile.tms.get(TMS).xy(*parcel["lonlat"]))
     assert mine.distance(inside) < 0.5  # metres: the tile grid is ~7 cm at z17

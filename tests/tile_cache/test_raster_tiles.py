@@ -21,6 +21,7 @@ from PIL import Image
 
 from gis_server.errors import UsageError
 from layers import registry
+from layers.crs import TAN_BINH_WGS84_BOUNDS
 from tile_cache import mapproxy_app, mapproxy_config, raster_purge
 from tile_cache.seed import plan, run_command
 
@@ -127,6 +128,16 @@ def test_wmts_capabilities_parse_with_owslib_and_list_every_layer(client: Client
     assert template.startswith("http://testserver/mapproxy/wmts/parcels/")
     body = response.content.decode()
     assert not [name for name in PRIVATE if name.lower() in body.lower()]
+
+
+def test_wmts_capabilities_bound_every_layer_to_the_district(client: Client) -> None:
+    """QGIS zooms to a layer's WGS84BoundingBox: the district's, not the world's."""
+    from owslib.wmts import WebMapTileService
+
+    for url in ("/mapproxy/wmts/1.0.0/WMTSCapabilities.xml", "/mapproxy/service?SERVICE=WMTS&REQUEST=GetCapabilities"):
+        service = WebMapTileService(f"http://testserver{url}", xml=client.get(url).content)
+        for name, layer in service.contents.items():
+            assert layer.boundingBoxWGS84 == pytest.approx(TAN_BINH_WGS84_BOUNDS, abs=1e-6), name
 
 
 def test_capabilities_and_ogc_api_never_mention_a_private_field(client: Client, mapproxy_dir: Path) -> None:

@@ -106,3 +106,21 @@ def test_an_unknown_store_url_is_a_configuration_error(settings: Any) -> None:
     settings.GIS_TILE_CACHE_URL = "memcached://127.0.0.1:11211"
     with pytest.raises(ImproperlyConfigured, match="GIS_TILE_CACHE_URL"):
         store.backend()
+
+
+def test_tiles_of_an_older_tile_statement_are_never_served(monkeypatch: Any, settings: Any, tmp_path: Path) -> None:
+    """New tile fields or SQL without a load: the cache moves to a new version folder instead of serving stale tiles."""
+    from tile_cache import mvt
+
+    settings.GIS_TILE_CACHE_DIR, settings.GIS_TILE_CACHE_URL = tmp_path, ""
+    tile = address("parcels", 17, 104000, 61000)
+    before = store.path_of(tile)
+    assert before.is_relative_to(tmp_path / f"v-{mvt.schema_version()}")
+    original = mvt._statement
+    monkeypatch.setattr(mvt, "_statement", lambda name, z: original(name, z) + b" -- changed")
+    mvt.schema_version.cache_clear()
+    try:
+        assert store.path_of(tile) != before
+    finally:
+        monkeypatch.undo()
+        mvt.schema_version.cache_clear()

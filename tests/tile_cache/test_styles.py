@@ -11,9 +11,10 @@ import yaml
 from django.test import Client
 
 from fixtures.vocab import ZONE_FUNCTIONS
+from gis_server.webmap import config as webmap_config
 from layers import registry
 from layers.vocabulary import land_use
-from tile_cache import mapproxy_config, styles
+from tile_cache import mapproxy_config, sld, styles
 
 SLD_NS = {"sld": "http://www.opengis.net/sld", "ogc": "http://www.opengis.net/ogc"}
 FORMATS = ("json", "qml", "sld", "xml")
@@ -30,8 +31,10 @@ def palette_file(kind: str) -> dict[str, str]:
 def maplibre_colours(doc: dict) -> dict[str, str]:
     fill = next(layer for layer in doc["layers"] if layer["type"] == "fill")["paint"]["fill-color"]
     assert fill[0] == "match"
+    assert fill[1] == ["get", "class_code"]
     pairs = fill[2:-1]
-    return {pairs[i]: pairs[i + 1].lower() for i in range(0, len(pairs), 2)}
+    assert all(isinstance(pairs[i], list) and len(pairs[i]) == 1 for i in range(0, len(pairs), 2))
+    return {pairs[i][0]: pairs[i + 1].lower() for i in range(0, len(pairs), 2)}
 
 
 def mapnik_colours(text: str) -> dict[str, str]:
@@ -60,7 +63,7 @@ def qml_colours(text: str) -> dict[str, str]:
 def sld_colours(text: str) -> dict[str, str]:
     found = {}
     for rule in ET.fromstring(text).iterfind(".//sld:Rule", SLD_NS):
-        literal = rule.find(".//ogc:PropertyIsEqualTo/ogc:Literal", SLD_NS)
+        literal = rule.find("ogc:Filter/ogc:Or/ogc:PropertyIsEqualTo/ogc:Literal", SLD_NS)
         if literal is None:
             continue
         fill = rule.find("sld:PolygonSymbolizer/sld:Fill/sld:CssParameter[@name='fill']", SLD_NS)
@@ -75,7 +78,7 @@ def test_one_palette_across_maplibre_mapnik_qml_and_sld(layer_id: str, kind: str
     assert maplibre_colours(styles.maplibre(layer_id)) == expected
     assert mapnik_colours(mapproxy_config.mapnik_xml([layer_id])) == expected
     assert qml_colours(styles.qml(layer_id)) == expected
-    assert sld_colours(styles.sld(layer_id)) == expected
+    assert sld_colours(sld.document(layer_id)) == expected
 
 
 def test_palette_covers_the_land_use_vocabulary_and_the_zoning_functions() -> None:
@@ -118,18 +121,21 @@ def test_wards_are_outlines_labelled_with_their_vietnamese_names() -> None:
     kinds = {layer["type"]: layer for layer in doc["layers"]}
     assert set(kinds) == {"line", "symbol"}
     assert kinds["symbol"]["layout"]["text-field"] == ["get", "name"]
-    assert "TextSymbolizer" in styles.sld("wards_2025") and 'fieldName="name"' in styles.qml("wards_2025")
+    assert "TextSymbolizer" in sld.document("wards_2025") and 'fieldName="name"' in styles.qml("wards_2025")
     assert "[name]" in mapproxy_config.mapnik_xml(["wards_2025"])
     assert doc["name"] == "Phường mới (từ 01/7/2025)"
 
 
 def test_parcels_are_classed_by_the_first_land_use_code() -> None:
+    """MapLibre matches the tiles' class_code (plain get: QGIS 3.22 has no slice/index-of); the others cut it."""
     expression = next(layer for layer in styles.maplibre("parcels")["layers"] if layer["type"] == "fill")
-    first = expression["paint"]["fill-color"][1]
-    assert first[0] == "slice" and ["get", "land_use"] in first
+    fill = expression["paint"]["fill-color"]
+    assert fill[:3] == ["match", ["get", "class_code"], ["ODT"]]
+    assert not {"slice", "index-of", "length", "case"} & set(re.findall(r'"([a-z-]+)"', json.dumps(fill)))
+    assert styles.class_source("parcels") == "land_use" and styles.class_source("wards") is None
     db = mapproxy_config.Database("h", "5432", "u", "", "d")
-    assert "split_part(land_use, '+', 1)" in mapproxy_config.mapnik_xml(["parcels"], db)
-    assert "ODT+*" in styles.sld("parcels")
+    assert "split_part(land_use, '+', 1) AS class_code" in mapproxy_config.mapnik_xml(["parcels"], db)
+    assert "ODT+*" in sld.document("parcels")
     assert "string_to_array(&quot;land_use&quot;, '+')" in styles.qml("parcels")
 
 
@@ -149,7 +155,7 @@ def test_mapnik_database_query_selects_only_public_fields() -> None:
 
 
 def test_committed_maplibre_files_match_the_generator() -> None:
-    for layer_id in styles.style_ids():
+    for layer_id in (*styles.style_ids(), styles.IOC):
         committed = json.loads((styles.STYLES_DIR / f"{layer_id}.json").read_text(encoding="utf-8"))
         assert committed == json.loads(json.dumps(styles.maplibre(layer_id))), f"regenerate styles/{layer_id}.json"
 
@@ -158,3 +164,62 @@ def test_unknown_layer_or_format_is_404(client: Client) -> None:
     assert client.get("/styles/owners.qml").status_code == 404
     assert client.get("/styles/parcels.shp").status_code == 404
     assert client.get("/styles/..%2Fsettings.json").status_code == 404
+
+
+def _gets(node: object) -> set[str]:
+    """Every field a MapLibre expression reads with ["get", name]."""
+    if isinstance(node, list):
+        found = {node[1]} if len(node) == 2 and node[0] == "get" and isinstance(node[1], str) else set()
+        return found.union(*(_gets(child) for child in node))
+    if isinstance(node, dict):
+        return set().union(*(_gets(child) for child in node.values()))
+    return set()
+
+
+@pytest.mark.django_db
+def test_ioc_style_draws_every_layer_from_the_ioc_tiles(client: Client) -> None:
+    response = client.get("/styles/ioc.json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    doc = response.json()
+    assert doc["version"] == 8 and doc["metadata"]["tanbinh:layer"] == "ioc"
+    assert doc["sources"] == {"ioc": {"type": "vector", "url": "/tiles/ioc.json"}}
+    tilejson = client.get("/tiles/ioc.json").json()
+    carried = {layer["id"]: {"id", *layer["fields"]} for layer in tilejson["vector_layers"]}
+    by_layer: dict[str, list[dict]] = {}
+    for entry in doc["layers"]:
+        assert entry["source"] == "ioc"
+        by_layer.setdefault(entry["source-layer"], []).append(entry)
+        assert _gets(entry) <= carried[entry["source-layer"]], entry["id"]
+    assert set(by_layer) == set(registry.ids()) == set(carried)
+    ids = [entry["id"] for entry in doc["layers"]]
+    assert ids == [name for name in styles.DRAW_ORDER if name in ids] and len(ids) == len(styles.DRAW_ORDER)
+    assert set(doc["metadata"]["tanbinh:legend"]) == set(registry.ids())
+
+
+def test_web_map_draws_in_the_ioc_style_order() -> None:
+    drawn = [name for name in styles.DRAW_ORDER if not name.endswith("-label")]
+    assert list(webmap_config.DRAW_ORDER) == drawn
+
+
+@pytest.mark.parametrize("fmt", ["qml", "sld", "xml"])
+def test_ioc_style_is_json_only(client: Client, fmt: str) -> None:
+    response = client.get(f"/styles/ioc.{fmt}")
+    assert response.status_code == 404
+    assert "MapLibre JSON only" in response.content.decode()
+
+
+@pytest.mark.parametrize("layer_id", ["parcels", "zoning"])
+def test_sld_other_rule_has_an_explicit_filter_and_no_else_filter(layer_id: str) -> None:
+    """QGIS 3.22 reads <ElseFilter/> as no filter at all; "other" is NOT(any class) OR no value."""
+    text = sld.document(layer_id)
+    root = ET.fromstring(text)
+    assert root.find(".//sld:ElseFilter", SLD_NS) is None
+    rules = root.findall(".//sld:Rule", SLD_NS)
+    assert all(rule.find("ogc:Filter", SLD_NS) is not None for rule in rules)
+    other = next(rule for rule in rules if rule.findtext("sld:Name", namespaces=SLD_NS) == "other")
+    either = other.find("ogc:Filter/ogc:Or", SLD_NS)
+    assert either is not None
+    assert either.find("ogc:PropertyIsNull/ogc:PropertyName", SLD_NS) is not None
+    negated = [str(e.text) for e in either.iterfind("ogc:Not/ogc:Or/ogc:PropertyIsEqualTo/ogc:Literal", SLD_NS)]
+    assert negated == [entry["code"] for entry in styles.legend(layer_id) if entry["code"]]
+    assert other.findtext("sld:PolygonSymbolizer/sld:Fill/sld:CssParameter[@name='fill']", None, SLD_NS) == "#dee2e6"

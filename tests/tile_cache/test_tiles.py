@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from layers import registry
-from tile_cache import store
+from tile_cache import store, styles
 from tile_cache.grid import address
 
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -67,13 +67,51 @@ def test_parcel_tile_matches_postgis_feature_by_feature(client: Client, z: int) 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("layer_id", "source"), [("parcels", "land_use"), ("zoning", "function_code")])
+def test_classed_layers_carry_the_first_code_as_class_code(client: Client, layer_id: str, source: str) -> None:
+    """The class code in the tile is PostgreSQL's split_part of the classed field, feature by feature."""
+    assert styles.class_source(layer_id) == source
+    tile = busy_tile(16)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{tile.z}/{tile.x}/{tile.y}.mvt").content)
+    features = decoded[layer_id]["features"]
+    layer = registry.get(layer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, split_part({source}, '+', 1) FROM {layer.table} WHERE id = ANY(%s)",
+            [[f["id"] for f in features]],
+        )
+        truth = dict(cursor.fetchall())
+    assert features and {f["id"]: f["properties"].get("class_code") for f in features} == truth
+    compound = [f["properties"] for f in features if "+" in str(f["properties"].get(source, ""))]
+    assert all(p["class_code"] == p[source].split("+")[0] for p in compound)
+
+
+@pytest.mark.django_db
+def test_compound_codes_reach_the_tiles_cut_to_their_first_code(client: Client) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_X(c), ST_Y(c), id, land_use FROM (SELECT id, land_use, "
+            "ST_Transform(ST_PointOnSurface(geom), 4326) c FROM layer_parcels WHERE land_use LIKE '%%+%%' LIMIT 1) s"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        pytest.skip("the sample has no compound land-use code")
+    lon, lat, parcel_id, code = row
+    tile = TMS.tile(lon, lat, 17)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt").content)
+    props = next(f["properties"] for f in decoded["parcels"]["features"] if f["id"] == parcel_id)
+    assert props["land_use"] == code and props["class_code"] == code.split("+")[0]
+
+
+@pytest.mark.django_db
 def test_no_private_field_reaches_a_tile(client: Client) -> None:
     tile = busy_tile(16)
     decoded = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{tile.z}/{tile.x}/{tile.y}.mvt").content)
     for layer in registry.LAYERS:
         public = {f.name for f in layer.public_fields}
+        derived = {f.name for f in styles.derived_tile_fields(layer)}
         for feature in decoded.get(layer.id, {"features": []})["features"]:
-            assert set(feature["properties"]) <= public
+            assert set(feature["properties"]) <= public | derived
 
 
 @pytest.mark.django_db
@@ -115,6 +153,8 @@ def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
     assert body["tiles"][0].endswith("/tiles/parcels/{z}/{x}/{y}.mvt")
     fields = body["vector_layers"][0]["fields"]
     assert "owner_name" not in fields and "map_sheet" in fields
+    assert list(fields) == [f.name for f in styles.tile_fields(registry.PARCELS)]
+    assert fields["class_code"].startswith("String")
     assert body["minzoom"] == registry.PARCELS.min_zoom
     west, south, east, north = body["bounds"]
     assert 106.6 < west < east < 106.7 and 10.7 < south < north < 10.9
@@ -160,7 +200,7 @@ def test_tiles_carry_only_the_registry_tile_fields_and_render_identically(client
     url = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
     first = client.get(url)
     props = mapbox_vector_tile.decode(first.content)["parcels"]["features"][0]["properties"]
-    assert set(props) == set(registry.PARCELS.tile_fields or ())
+    assert set(props) == {*(registry.PARCELS.tile_fields or ()), "class_code"}
     import shutil
 
     shutil.rmtree(tile_dir)
