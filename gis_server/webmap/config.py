@@ -24,19 +24,8 @@ VENDOR_DIR = Path(__file__).resolve().parent / "static" / "webmap" / "vendor" / 
 VENDOR_FILES = ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css")
 SOURCE = "tanbinh"
 BACKGROUND = "#f3f1ec"
-# Fills first (zoning under parcels, rights of way over them so the red-line strip shows), then outlines.
-DRAW_ORDER = (
-    "zoning-fill",
-    "parcels-fill",
-    "road_boundaries-fill",
-    "alleys-fill",
-    "zoning-line",
-    "parcels-line",
-    "alleys-line",
-    "road_boundaries-line",
-    "wards-line",
-    "wards_2025-line",
-)
+# The shared order (fills, then outlines); labels need glyphs, which the page does not load.
+DRAW_ORDER = tuple(name for name in styles.DRAW_ORDER if not name.endswith("-label"))
 # Reversing a URL pattern with this id and cutting it out gives the path prefix the page's script completes.
 _PLACEHOLDER = 987654321
 
