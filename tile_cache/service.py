@@ -37,13 +37,15 @@ def _render(tile: TileAddress) -> bytes:
 
     The statement's text depends only on the tileset and zoom, so each
     connection plans it once; Django's client-side binding would send literals
-    and plan every tile again (measured: a fifth of a small tile's time).
+    and plan every tile again (measured: a fifth of a small tile's time, a
+    quarter of a dense one's). The result comes in binary: a tile crosses the
+    socket once as bytes instead of twice its size in hex.
     """
     statement, params = mvt.tile_sql(tile)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(statement, params, prepare=True)
+        cursor.execute(statement, params, prepare=True, binary=True)  # the bytea as is: no hex both ways
         row = cursor.fetchone()
     return bytes(row[0]) if row else b""
 
