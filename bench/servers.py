@@ -101,10 +101,14 @@ def running(name: str, argv: list[str], env: dict[str, str], scratch: Path, heal
             _stop(process)
 
 
+# The tile byte budget the server runs with; the SQL floor renders the same statement with the same budget.
+TILE_MAX_BYTES = 500_000
+
+
 def ours(db: Database, scratch: Path, tile_cache: Path) -> contextlib.AbstractContextManager[Server]:
     """``scripts/serve.sh`` on the benchmark database; its tile cache in ``tile_cache`` (emptied by the caller)."""
     env = db.env(PORT=str(free_port()), GIS_DATA_DIR=str(scratch / "data"), GIS_TILE_CACHE_DIR=str(tile_cache),
-                 GIS_LOG_LEVEL="WARNING")  # fmt: skip
+                 GIS_LOG_LEVEL="WARNING", GIS_TILE_MAX_BYTES=str(TILE_MAX_BYTES))  # fmt: skip
     return running("gunicorn", ["bash", str(ROOT / "scripts" / "serve.sh")], env, scratch, "/healthz")
 
 

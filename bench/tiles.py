@@ -100,10 +100,11 @@ def jobs(db: Database) -> list[Job]:
 
 
 def render_sql(conn: Any, job: Job) -> Sample:
+    from bench.servers import TILE_MAX_BYTES
     from tile_cache.grid import address
     from tile_cache.mvt import tile_sql
 
-    statement, params = tile_sql(address(job.tileset, job.z, job.x, job.y))
+    statement, params = tile_sql(address(job.tileset, job.z, job.x, job.y), TILE_MAX_BYTES)
     return sql_sample(conn, statement, params, lambda row: len(row[0]))
 
 
@@ -214,7 +215,8 @@ def method() -> dict[str, str]:
     return {
         "tiles": f"per zoom z12–z18 the {TILES_PER_ZOOM} tiles with the most parcel centroids; "
         "parcels from their registry min zoom, ioc at every zoom",
-        "sql": "tile_cache.mvt.tile_sql(address(...)) executed with psycopg over loopback, one connection",
+        "sql": "tile_cache.mvt.tile_sql(address(...), the server's byte budget) executed with psycopg over "
+        "loopback, one connection",
         "ours": "scripts/serve.sh (gunicorn sync workers) with GIS_TILE_CACHE_DIR emptied before each round; "
         "every response checked to be X-Tile-Cache: miss; one client, one request at a time",
         "tipg": "TiPg under uvicorn (1 process) on public.layer_parcels, geometry column geom_3857, public fields "

@@ -65,6 +65,9 @@ class TileAddress:
     x: int
     y: int
 
+    def __str__(self) -> str:
+        return f"{self.tileset.id}/{self.z}/{self.x}/{self.y}"
+
 
 def address(name: str, z: int, x: int, y: int) -> TileAddress:
     """A checked tile address; 404 outside the matrix or the tileset's zoom range."""

@@ -4,6 +4,12 @@ Only public fields reach a tile. Below a layer's detail zoom its geometries
 are simplified to a fraction of a pixel first, which keeps low-zoom tiles
 light; the IOC tile is the byte concatenation of one MVT layer per registry
 layer (valid MVT: a tile is a sequence of layers).
+
+No layer's part of a tile exceeds a byte budget (``GIS_TILE_MAX_BYTES``):
+where data is denser than its zoom range foresaw, the statement encodes
+that layer again keeping only its largest features, as many as fit, as
+tippecanoe's ``--drop-smallest-as-needed`` does; the next zoom shows the
+rest. A tile under budget (nearly all) pays one length test for it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ BUFFER = 64
 SIMPLIFY_PIXELS = 0.25
 # Below this tolerance (z17 and up) simplification removes nothing worth its cost.
 MIN_SIMPLIFY_M = 0.05
+# A thinned layer keeps this share of what would fit by count: the largest features carry more vertices.
+THIN_MARGIN = 0.8
 
 
 def _attributes(layer: Layer) -> sql.Composed:
@@ -40,28 +48,68 @@ def _attributes(layer: Layer) -> sql.Composed:
     return sql.SQL(", ").join(columns)
 
 
-def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
-    attributes = _attributes(layer)
-    geometry: sql.Composable = sql.SQL("l.geom_3857")
+def _geometry(tolerance: float) -> sql.Composable:
     if tolerance >= MIN_SIMPLIFY_M:
-        geometry = sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
+        return sql.SQL("ST_Simplify(l.geom_3857, {tol}, true)").format(tol=sql.Literal(tolerance))
+    return sql.SQL("l.geom_3857")
+
+
+def _rows(layer: Layer, tolerance: float, sized: bool = False) -> sql.Composed:
+    """The layer's features in the tile: id, public fields, geometry in tile coordinates (and their size)."""
+    size = sql.SQL(", ST_Area(l.geom_3857) + ST_Length(l.geom_3857) AS size") if sized else sql.SQL("")
     return sql.SQL(
-        "(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ("
-        "SELECT l.id, {attributes}, ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true) AS geom "
-        "FROM {table} l, bounds b WHERE l.geom_3857 && b.wide) t WHERE t.geom IS NOT NULL)"
+        "SELECT l.id, {attributes}, ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true) AS geom{size} "
+        "FROM {table} l, bounds b WHERE l.geom_3857 && b.wide"
     ).format(
-        name=sql.Literal(layer.id),
+        attributes=_attributes(layer),
+        geometry=_geometry(tolerance),
         extent=sql.Literal(EXTENT),
         buffer=sql.Literal(BUFFER),
-        attributes=attributes,
-        geometry=geometry,
+        size=size,
         table=sql.Identifier(layer.table),
     )
 
 
-def tile_sql(tile: TileAddress) -> tuple[bytes, list[Any]]:
-    """The whole tile in one statement; an empty result is an empty bytea."""
-    return _statement(tile.tileset.id, tile.z), [tile.z, tile.x, tile.y, tile.z, tile.x, tile.y]
+def _largest_rows(layer: Layer, tolerance: float) -> sql.Composed:
+    """The largest features (by area; lines by length), as many as fit the budget in proportion to ``f.mvt``.
+
+    Ties go to the lower id, so a thinned tile is the same on every render.
+    """
+    names = ("id", *(f.name for f in styles.tile_fields(layer)), "geom")
+    return sql.SQL(
+        "SELECT {names} FROM (SELECT s.*, row_number() OVER (ORDER BY s.size DESC, s.id) AS rank, "
+        "count(*) OVER () AS total FROM ({rows}) s) k "
+        "WHERE k.rank <= ceil(k.total * {margin} * b.budget / octet_length(f.mvt))"
+    ).format(
+        names=sql.SQL(", ").join(map(sql.Identifier, names)),
+        rows=_rows(layer, tolerance, sized=True),
+        margin=sql.Literal(THIN_MARGIN),
+    )
+
+
+def _encode(layer: Layer, rows: sql.Composable) -> sql.Composed:
+    return sql.SQL(
+        "(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ({rows}) t WHERE t.geom IS NOT NULL)"
+    ).format(name=sql.Literal(layer.id), extent=sql.Literal(EXTENT), rows=rows)
+
+
+def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
+    """The layer's MVT layer; encoded again from its largest features only when it is over the budget."""
+    return sql.SQL(
+        "(SELECT CASE WHEN f.mvt IS NULL OR octet_length(f.mvt) <= b.budget THEN f.mvt ELSE {thinned} END "
+        "FROM (SELECT {full} AS mvt) f, bounds b)"
+    ).format(
+        full=_encode(layer, _rows(layer, tolerance)),
+        thinned=_encode(layer, _largest_rows(layer, tolerance)),
+    )
+
+
+def tile_sql(tile: TileAddress, budget: int) -> tuple[bytes, list[Any]]:
+    """The whole tile in one statement; an empty result is an empty bytea.
+
+    ``budget`` is the most bytes one layer's part may take (``GIS_TILE_MAX_BYTES`` for a tile alone).
+    """
+    return _statement(tile.tileset.id, tile.z), [tile.z, tile.x, tile.y, tile.z, tile.x, tile.y, budget]
 
 
 @lru_cache(maxsize=512)
@@ -71,7 +119,7 @@ def _statement(tileset_id: str, z: int) -> bytes:
     layers = [_layer_query(layer, tolerance) for layer in tileset(tileset_id).layers_at(z)]
     statement = sql.SQL(
         "WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS env, "
-        "ST_TileEnvelope(%s, %s, %s, margin => {margin}) AS wide) "
+        "ST_TileEnvelope(%s, %s, %s, margin => {margin}) AS wide, %s::integer AS budget) "
         "SELECT {parts}"
     ).format(
         margin=sql.Literal(BUFFER / EXTENT),
@@ -80,14 +128,21 @@ def _statement(tileset_id: str, z: int) -> bytes:
     return statement.as_bytes(None)
 
 
-@lru_cache(maxsize=1)
 def schema_version() -> str:
-    """A short digest of every tile statement: tiles cached under another version are never served.
+    """A short digest of every tile statement and the byte budget: tiles cached under another are never served.
 
-    A change to the registry's tile fields, zoom ranges or this module's SQL
-    makes new tiles differ from cached ones without any load to purge them.
+    A change to the registry's tile fields, zoom ranges, this module's SQL or
+    ``GIS_TILE_MAX_BYTES`` makes new tiles differ from cached ones without
+    any load to purge them.
     """
-    digest = sha256()
+    from django.conf import settings
+
+    return statements_digest(int(settings.GIS_TILE_MAX_BYTES))
+
+
+@lru_cache(maxsize=4)
+def statements_digest(budget: int) -> str:
+    digest = sha256(f"budget={budget}".encode())
     for name, found in sorted(tilesets().items()):
         for z in range(found.min_zoom, found.max_zoom + 1):
             digest.update(f"{name}/{z}:".encode() + _statement(name, z))

@@ -16,12 +16,15 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 from tile_cache import mvt, store
 from tile_cache.grid import TileAddress, address
 
 log = logging.getLogger(__name__)
+# Renders after the first for a multi-layer tile still over the byte budget.
+MAX_RETHINS = 2
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Tile:
     generation: object = None
 
 
-def _render(tile: TileAddress) -> bytes:
+def _render(tile: TileAddress, budget: int) -> bytes:
     """Run the tile's statement as a prepared statement on Django's own connection.
 
     The statement's text depends only on the tileset and zoom, so each
@@ -41,13 +44,32 @@ def _render(tile: TileAddress) -> bytes:
     quarter of a dense one's). The result comes in binary: a tile crosses the
     socket once as bytes instead of twice its size in hex.
     """
-    statement, params = mvt.tile_sql(tile)
+    statement, params = mvt.tile_sql(tile, budget)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, params, prepare=True, binary=True)  # the bytea as is: no hex both ways
         row = cursor.fetchone()
     return bytes(row[0]) if row else b""
+
+
+def _render_within_budget(tile: TileAddress) -> bytes:
+    """The tile, under ``GIS_TILE_MAX_BYTES`` as a whole.
+
+    The statement caps each layer's part at the budget; a tile of several
+    layers that are all dense can still be over it, so it is rendered again
+    with each layer's share cut by what the whole went over.
+    """
+    limit = int(settings.GIS_TILE_MAX_BYTES)
+    budget, data = limit, _render(tile, limit)
+    for _ in range(MAX_RETHINS):
+        if len(data) <= limit:
+            break
+        budget = int(budget * mvt.THIN_MARGIN * limit / len(data))
+        data = _render(tile, budget)
+    if len(data) > limit:
+        log.warning("tile %s is %d bytes after thinning, over GIS_TILE_MAX_BYTES %d", tile, len(data), limit)
+    return data
 
 
 def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
@@ -58,10 +80,10 @@ def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
         cached, generation = tiles.get(tile), tiles.generation()
     except store.ERRORS:  # the cache is down: serve rendered tiles, keep none
         log.warning("tile store unavailable; rendering %s uncached", tile, exc_info=True)
-        return Tile(_render(tile), False)
+        return Tile(_render_within_budget(tile), False)
     if cached is not None:
         return Tile(cached, True)
-    return Tile(_render(tile), False, tile, generation)
+    return Tile(_render_within_budget(tile), False, tile, generation)
 
 
 def keep(found: Tile) -> None:

@@ -118,9 +118,9 @@ def test_tiles_of_an_older_tile_statement_are_never_served(monkeypatch: Any, set
     assert before.is_relative_to(tmp_path / f"v-{mvt.schema_version()}")
     original = mvt._statement
     monkeypatch.setattr(mvt, "_statement", lambda name, z: original(name, z) + b" -- changed")
-    mvt.schema_version.cache_clear()
+    mvt.statements_digest.cache_clear()
     try:
         assert store.path_of(tile) != before
     finally:
         monkeypatch.undo()
-        mvt.schema_version.cache_clear()
+        mvt.statements_digest.cache_clear()
