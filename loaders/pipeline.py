@@ -18,7 +18,7 @@ import shapely
 
 from gis_server.errors import DataRejected, UsageError
 from layers import registry
-from loaders import history, quality
+from loaders import history, memory, quality
 from loaders.decode import decode_text
 from loaders.mapping import MappedTable, Problem, map_fields
 from loaders.profile import MappingProfile, load_profile
@@ -131,14 +131,19 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     geoms = shapely.from_wkb(source.wkb)
     # The raw WKB and undecoded text are not needed again: let them go (≈1 GB at a million parcels).
     source = dataclasses.replace(source, wkb=np.empty(0, dtype=object), columns={})
+    memory.give_back()
     src = source_crs(source.crs, options.crs, geoms[~shapely.is_missing(geoms)], path.name)
     progress.note(f"{len(source.fids)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
     geoms = to_vn2000(geoms, src)
+    memory.give_back()
     mapped = map_fields(layer, decoded.columns, source.fids, path.name, profile)
     encoding = {"encoding": decoded.encoding, "converted_values": decoded.converted, "encoding_reason": decoded.reason}
     del decoded
     derived = derive_right_of_way(layer, source.fids, geoms, mapped)
+    del geoms  # ``derived.geoms`` is the same array, or holds the derived rights of way
     checked = validate(layer, source.fids, derived.geoms, mapped)
+    derived.geoms = np.empty(0, dtype=object)  # the geometries before repair and promotion to multi types
+    memory.give_back()
     checked.rejected.extend([*derived.problems, *source.problems])
     checked.centrelines = _centrelines(checked, derived.centrelines, src)
     progress.note("checking extent, overlaps and areas")

@@ -8,17 +8,20 @@ in one place, in square metres and ratios of VN-2000 areas.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from layers.registry import Layer
+from loaders import memory
 from loaders.mapping import Problem
 
 DISTRICT_MARGIN_M = 200.0
 OVERLAP_TOLERANCE_M2 = 0.5
 AREA_GAP_RATIO = 0.05
 AREA_GAP_MIN_M2 = 1.0
+OVERLAP_BLOCK = 100_000  # features whose candidate pairs are tested together
 
 
 def outside(fids: np.ndarray, geoms: np.ndarray, district: shapely.Geometry) -> list[Problem]:
@@ -40,28 +43,61 @@ def _overlapping_pairs(geoms: np.ndarray, left: np.ndarray, right: np.ndarray) -
     return np.column_stack([left, right]), shapely.area(shapely.intersection(geoms[left], geoms[right]))
 
 
+@dataclass(frozen=True)
+class _OverlapSearch:
+    fids: np.ndarray
+    geoms: np.ndarray
+    tree: shapely.STRtree
+    bounds: np.ndarray
+    pool: ThreadPoolExecutor
+
+    def candidates(self, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (i < j, i in the block) whose boxes share more than the tolerance: no less could overlap more."""
+        left, right = self.tree.query(self.geoms[start : start + OVERLAP_BLOCK])
+        left += start
+        keep = left < right
+        left, right = left[keep], right[keep]
+        a, b = self.bounds[left], self.bounds[right]
+        width = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+        height = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+        keep = (width > 0) & (height > 0) & (width * height > OVERLAP_TOLERANCE_M2)
+        return left[keep], right[keep]
+
+    def block(self, start: int) -> list[Problem]:
+        """Overlaps between the features ``start`` … ``start + OVERLAP_BLOCK`` and any later feature."""
+        left, right = self.candidates(start)
+        halves = [slice(0, len(left) // 2), slice(len(left) // 2, len(left))]
+        parts = list(self.pool.map(lambda part: _overlapping_pairs(self.geoms, left[part], right[part]), halves))
+        pairs = np.concatenate([p for p, _ in parts])
+        areas = np.concatenate([a for _, a in parts])
+        fids = self.fids
+        return [
+            Problem(
+                int(fids[pairs[k, a]]), "geometry", f"overlaps feature {int(fids[pairs[k, b]])} by {areas[k]:.1f} m²"
+            )
+            for k in np.flatnonzero(areas > OVERLAP_TOLERANCE_M2)
+            for a, b in ((0, 1), (1, 0))
+        ]
+
+
 def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]:
     """Pairs of features of an exclusive layer sharing more than the tolerance.
 
-    Candidate pairs come from the STRtree by bounding box; the exact test runs
-    in two threads (the machines have two cores and GEOS releases the GIL).
+    Candidate pairs come from the STRtree by bounding box, a block of
+    features at a time so that the pairs and their intersections never all
+    sit in memory at once (at a million parcels, all at once cost 600 MB);
+    the exact test runs in two threads (the machines have two cores and GEOS
+    releases the GIL).
     """
     if not layer.exclusive or len(geoms) < 2:
         return []
-    left, right = shapely.STRtree(geoms).query(geoms)
-    keep = left < right
-    left, right = left[keep], right[keep]
-    halves = [slice(0, len(left) // 2), slice(len(left) // 2, len(left))]
+    found: list[Problem] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda part: _overlapping_pairs(geoms, left[part], right[part]), halves))
-    pairs = np.concatenate([p for p, _ in parts])
-    areas = np.concatenate([a for _, a in parts])
-    over = np.flatnonzero(areas > OVERLAP_TOLERANCE_M2)
-    return [
-        Problem(int(fids[pairs[k, a]]), "geometry", f"overlaps feature {int(fids[pairs[k, b]])} by {areas[k]:.1f} m²")
-        for k in over
-        for a, b in ((0, 1), (1, 0))
-    ]
+        search = _OverlapSearch(fids, geoms, shapely.STRtree(geoms), shapely.bounds(geoms), pool)
+        for start in range(0, len(geoms), OVERLAP_BLOCK):
+            found += search.block(start)
+    memory.give_back()
+    return found
 
 
 def area_gaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray, official: list[object] | None) -> list[Problem]:
