@@ -1,7 +1,8 @@
 """``python -m bench.floor FILE --table T --dsn CONNINFO``: the bare floor of a load, for comparison.
 
 What any loader of this file must at least do, done the cheapest plain way:
-read the raw arrays with pyogrio, reproject with the same pinned transformer
+read the columns with pyogrio (GDAL's Arrow stream, its fastest way and the
+one the loader uses), reproject with the same pinned transformer
 as the loader (``layers.crs``, EPSG:6960), and COPY hex EWKB plus the
 attributes as they are into a new plain table — no decoding, field mapping,
 validation, district check, staging, swap, indexes or history. The table is
@@ -59,9 +60,12 @@ def create(table: str, names: list[str], types: list[str]) -> sql.Composed:
 
 def load(path: str, table: str, dsn: str) -> int:
     """Read, reproject and COPY in one transaction; returns the number of rows written."""
-    meta, fids, wkb, data = pyogrio.raw.read(path, return_fids=True)
+    meta, read = pyogrio.raw.read_arrow(path, return_fids=True)
     names = ["fid", *(str(n) for n in meta["fields"])]
-    arrays: list[np.ndarray] = [np.asarray(fids), *data]
+    arrays: list[np.ndarray] = [read.column(meta["fid_column"]).to_numpy()]
+    arrays += [np.asarray(read.column(n).to_numpy(zero_copy_only=False)) for n in names[1:]]
+    wkb = read.column(meta["geometry_name"] or "wkb_geometry").to_numpy(zero_copy_only=False)
+    del read
     columns = [as_list(a) for a in arrays]
     columns.append(to_vn2000_hex(wkb).tolist())
     rows: Iterator[tuple[Any, ...]] = zip(*columns, strict=True)
