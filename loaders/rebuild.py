@@ -3,10 +3,11 @@
 Filling an indexed table row by row keeps every index (two GiST, the keys,
 the address prefix) up to date on each insert; building an index once over
 the loaded rows is several times cheaper (measured: the GiST indexes about
-3×). So a replace fills ``<table>__next`` with no index, builds the live
-table's indexes and constraints on it from their own definitions (whatever
-the migrations made), copies the grants, analyzes it, drops the old table and
-gives the new one the old names. Ids continue the old table's sequence, so
+3×). So a replace COPYs straight into ``<table>__next`` (no stage in between),
+which has no index, builds the live table's indexes and constraints on it
+from their own definitions (whatever the migrations made), copies the
+grants, analyzes it, drops the old table and gives the new one the old
+names. Ids continue the old table's sequence, so
 an id is never reused and rollback can restore archived rows under theirs.
 
 It all happens in the caller's transaction, under its advisory lock: a
@@ -24,7 +25,6 @@ from typing import Any
 from psycopg import sql
 
 from layers.registry import Layer
-from loaders.staging import STAGE, data_columns
 
 SUFFIX = "__next"
 
@@ -77,20 +77,38 @@ def blockers(cursor: Any, layer: Layer) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def replace(cursor: Any, layer: Layer, load_id: int) -> int:
-    """Fill the new table from the stage, index it, swap it in; returns the rows written."""
-    live, fresh = sql.Identifier(layer.table), sql.Identifier(layer.table + SUFFIX)
+def open_next(cursor: Any, layer: Layer, load_id: int) -> list[Index]:
+    """Create the table the load's COPY fills: the live table's columns, defaults and checks, no index yet.
+
+    Its ids continue the live table's sequence (an id is never reused), and
+    every row it receives carries this load's id. Returns the live table's
+    indexes, which ``close_next`` builds on it.
+    """
+    live, fresh = sql.Identifier(layer.table), sql.Identifier(next_table(layer))
     indexes = _indexes(cursor, layer)
     cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(fresh))
     cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)").format(fresh, live))
-    cursor.execute(*_fill(layer, load_id))
-    written = int(cursor.rowcount)
+    cursor.execute(sql.SQL("SELECT setval({}, nextval({}), false)").format(
+        _sequence(next_table(layer)), _sequence(layer.table)))  # fmt: skip
+    cursor.execute(
+        sql.SQL("ALTER TABLE {} ALTER COLUMN load_id SET DEFAULT {}").format(fresh, sql.Literal(int(load_id)))
+    )
+    return indexes
+
+
+def close_next(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
+    """Index the filled table, give it the live table's grants and statistics, and swap it in."""
+    fresh = sql.Identifier(next_table(layer))
+    cursor.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN load_id DROP DEFAULT").format(fresh))
     for number, index in enumerate(indexes):
         cursor.execute(_build(layer, index, number))
     _copy_grants(cursor, layer)
     cursor.execute(sql.SQL("ANALYZE {}").format(fresh))
     _swap(cursor, layer, indexes)
-    return written
+
+
+def next_table(layer: Layer) -> str:
+    return layer.table + SUFFIX
 
 
 def _indexes(cursor: Any, layer: Layer) -> list[Index]:
@@ -100,18 +118,6 @@ def _indexes(cursor: Any, layer: Layer) -> list[Index]:
 
 def _sequence(table: str) -> sql.Composed:
     return sql.SQL("pg_get_serial_sequence({}, 'id')").format(sql.Literal(table))
-
-
-def _fill(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
-    """INSERT … SELECT from the stage, ids drawn from the live table's own sequence."""
-    names = sql.SQL(", ").join(map(sql.Identifier, data_columns(layer)))
-    statement = sql.SQL(
-        "INSERT INTO {fresh} (id, {names}, load_id) OVERRIDING SYSTEM VALUE "
-        "SELECT nextval({seq}), {names}, %s FROM {stage}"
-    ).format(
-        fresh=sql.Identifier(layer.table + SUFFIX), names=names, seq=_sequence(layer.table), stage=sql.Identifier(STAGE)
-    )
-    return statement, [load_id]
 
 
 def _temporary_name(layer: Layer, number: int) -> str:
@@ -144,8 +150,6 @@ def _swap(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
     sequence = _catalog(cursor.fetchone()[0])
     cursor.execute(_SEQUENCE_NAME, {"t": layer.table + SUFFIX})
     fresh_sequence = _catalog(cursor.fetchone()[0])
-    cursor.execute(sql.SQL("SELECT setval({}, nextval({}), false)").format(
-        _sequence(layer.table + SUFFIX), _sequence(layer.table)))  # fmt: skip
     cursor.execute(sql.SQL("DROP TABLE {}").format(live))
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(fresh, live))
     cursor.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(fresh_sequence, sequence))

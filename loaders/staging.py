@@ -53,10 +53,11 @@ def create_stage(layer: Layer) -> sql.Composed:
     )
 
 
-def copy_stage(layer: Layer) -> sql.Composed:
-    names = ["fid", *data_columns(layer)]
+def copy_into(layer: Layer, table: str = STAGE) -> sql.Composed:
+    """COPY into the stage, which keeps the source's feature ids, or straight into a new layer table."""
+    names = [*(["fid"] if table == STAGE else []), *data_columns(layer)]
     return sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(STAGE), sql.SQL(", ").join(map(sql.Identifier, names))
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
     )
 
 
@@ -64,14 +65,14 @@ def lock(layer: Layer) -> tuple[str, list[Any]]:
     return "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_CLASS, layer.id]
 
 
-def assign_ward_2025(layer: Layer, wards_2025_table: str) -> tuple[sql.Composed, list[Any]] | None:
+def assign_ward_2025(layer: Layer, wards_2025_table: str, table: str = STAGE) -> tuple[sql.Composed, list[Any]] | None:
     """Fill a missing 2025 ward by geometry (Phường 15 is split between two new wards: names cannot tell)."""
     if "ward_2025_code" not in layer.field_names:
         return None
     statement = sql.SQL(
         "UPDATE {stage} s SET ward_2025_code = w.code FROM {wards} w "
         "WHERE s.ward_2025_code IS NULL AND ST_Intersects(w.geom, ST_PointOnSurface(s.geom))"
-    ).format(stage=sql.Identifier(STAGE), wards=sql.Identifier(wards_2025_table))
+    ).format(stage=sql.Identifier(table), wards=sql.Identifier(wards_2025_table))
     return statement, []
 
 
@@ -82,10 +83,10 @@ def extent(source: str, where: sql.Composable | None = None) -> sql.Composed:
     )
 
 
-def changed_extent(old_extent: Any) -> tuple[sql.Composed, list[Any]]:
-    """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged."""
+def changed_extent(old_extent: Any, table: str = STAGE) -> tuple[sql.Composed, list[Any]]:
+    """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged in ``table``."""
     statement = sql.SQL("SELECT {box} FROM (SELECT %s::geometry AS geom UNION ALL SELECT {box} FROM {stage}) g").format(
-        box=BOX, stage=sql.Identifier(STAGE)
+        box=BOX, stage=sql.Identifier(table)
     )
     return statement, [old_extent]
 

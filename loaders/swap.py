@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,24 +31,25 @@ def row_count(layer: registry.Layer) -> int:
 def swap(
     layer: registry.Layer, ready: Prepared, mode: str, options: LoadOptions, result: LoadResult, progress: Progress
 ) -> LoadResult:
-    """Stage with COPY and change the live table, all in one transaction under the layer's lock."""
+    """COPY and change the live table, all in one transaction under the layer's lock."""
     with transaction.atomic(), connection.cursor() as cursor:
         progress.note(f"waiting for the {layer.id} lock")
         cursor.execute(*staging.lock(layer))
         load = history.begin(layer.id, str(ready.path), ready.digest, mode, options.recorded())
-        _copy(cursor, layer, ready, progress)
-        derive = staging.assign_ward_2025(layer, registry.WARDS_2025.table)
+        target = _Target.choose(cursor, layer, mode, load.pk)
+        _copy(cursor, layer, ready, progress, target.table)
+        derive = staging.assign_ward_2025(layer, registry.WARDS_2025.table, target.table)
         if derive is not None:
             cursor.execute(*derive)
         progress.note(f"swapping into {layer.table} ({mode})")
         old_extent = _old_extent(cursor, layer, mode)
         if mode != "append":
             cursor.execute(*archive.archive_rows(layer, load.pk, keyed=mode == "upsert"))
-        written, in_place = _write(cursor, layer, load.pk, mode)
-        if in_place:
-            result.notes["replace"] = f"{layer.table} has {in_place}: rows were replaced in place (slower)"
-        cursor.execute(*staging.changed_extent(old_extent))
+        cursor.execute(*staging.changed_extent(old_extent, target.table))
         changed = cursor.fetchone()[0]
+        written = target.write(cursor, layer, load.pk, mode, len(ready.checked.keep))
+        if target.kept:
+            result.notes["replace"] = f"{layer.table} has {target.kept}: rows were replaced in place (slower)"
         result.counts["written"] = written
         result.warnings = ready.warnings
         result.load_id = load.pk
@@ -61,19 +63,33 @@ def swap(
     return result
 
 
-def _write(cursor: Any, layer: registry.Layer, load_id: int, mode: str) -> tuple[int, str]:
-    """Replace into a new table when nothing would be lost by it (``rebuild``); otherwise change rows in place.
+@dataclass(frozen=True)
+class _Target:
+    """Where the COPY goes: straight into a new table swapped in at the end (``--mode replace`` when nothing
+    would be lost by it, see ``rebuild``), else into the stage, from which the live table changes in place."""
 
-    Returns the rows written and, for a replace done in place, what made the new-table way unsafe.
-    """
-    kept = ""
-    if mode == "replace":
-        kept = ", ".join(rebuild.blockers(cursor, layer))
-        if not kept:
-            return rebuild.replace(cursor, layer, load_id), ""
-        cursor.execute(staging.delete_all(layer))
-    cursor.execute(*staging.insert_from_stage(layer, load_id, upsert=mode == "upsert"))
-    return int(cursor.rowcount), kept
+    table: str
+    indexes: list[rebuild.Index] | None
+    kept: str = ""  # for a replace done in place: what made the new-table way unsafe
+
+    @classmethod
+    def choose(cls, cursor: Any, layer: registry.Layer, mode: str, load_id: int) -> _Target:
+        kept = ", ".join(rebuild.blockers(cursor, layer)) if mode == "replace" else ""
+        if mode == "replace" and not kept:
+            return cls(rebuild.next_table(layer), rebuild.open_next(cursor, layer, load_id))
+        cursor.execute(staging.drop_stage())
+        cursor.execute(staging.create_stage(layer))
+        return cls(staging.STAGE, None, kept)
+
+    def write(self, cursor: Any, layer: registry.Layer, load_id: int, mode: str, copied: int) -> int:
+        """Swap the new table in, or change the live table from the stage; returns the rows written."""
+        if self.indexes is not None:
+            rebuild.close_next(cursor, layer, self.indexes)
+            return copied
+        if mode == "replace":
+            cursor.execute(staging.delete_all(layer))
+        cursor.execute(*staging.insert_from_stage(layer, load_id, upsert=mode == "upsert"))
+        return int(cursor.rowcount)
 
 
 def _old_extent(cursor: Any, layer: registry.Layer, mode: str) -> Any:
@@ -91,7 +107,7 @@ def _hex(geoms: Any) -> Any:
 COPY_CHUNK = 50_000
 
 
-def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray) -> Iterator[tuple[Any, ...]]:
+def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray, with_fid: bool) -> Iterator[tuple[Any, ...]]:
     """Rows for COPY of the features at indices ``part``; geometry hex is made per chunk to bound memory."""
     mapped, checked = ready.mapped, ready.checked
     if len(part) and part[-1] - part[0] + 1 == len(part):  # a contiguous run (the usual case): slice, don't index
@@ -103,15 +119,15 @@ def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray) -> Ite
     if layer.centreline:
         lines = checked.centrelines or [None] * len(ready.fids)
         columns.append([None if lines[i] is None else str(_hex(lines[i])) for i in part])
+    if not with_fid:
+        return zip(*columns, strict=True)
     return iter(staging.stage_rows(ready.fids[part].tolist(), columns))
 
 
-def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progress) -> None:
-    cursor.execute(staging.drop_stage())
-    cursor.execute(staging.create_stage(layer))
+def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progress, table: str) -> None:
     keep = ready.checked.keep
     parts = (keep[start : start + COPY_CHUNK] for start in range(0, len(keep), COPY_CHUNK))
-    rows = (row for part in parts for row in _chunk_rows(layer, ready, part))
-    with cursor.cursor.copy(staging.copy_stage(layer)) as copy:
+    rows = (row for part in parts for row in _chunk_rows(layer, ready, part, table == staging.STAGE))
+    with cursor.cursor.copy(staging.copy_into(layer, table)) as copy:
         for row in progress.iterate(rows, len(keep), "staging"):
             copy.write_row(row)

@@ -104,7 +104,8 @@ def test_a_load_killed_at_any_moment_changes_nothing(scratch: Scratch) -> None:
 
 
 def test_a_load_killed_inside_its_swap_transaction_changes_nothing(scratch: Scratch) -> None:
-    """Deterministic: a SHARE lock held here stops the load at its DELETE, after COPY and archiving; kill it there."""
+    """Deterministic: a SHARE lock held here stops the load where it drops or empties the live table, after COPY
+    and archiving; kill it there."""
     before = scratch.parcels_checksum()
     archived = scratch.query("SELECT count(*) FROM layer_parcels_archive")[0][0]
     with _connect(scratch.name) as holder:

@@ -12,8 +12,8 @@ SHAPE = (
     "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'layer_parcels' "
     "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'layer_parcels'::regclass "
     "UNION ALL SELECT attname, format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text "
-    "|| ' ' || attgenerated::text FROM pg_attribute WHERE attrelid = 'layer_parcels'::regclass AND attnum > 0 "
-    "AND NOT attisdropped ORDER BY 1"
+    "|| ' ' || attgenerated::text || ' ' || atthasdef FROM pg_attribute "
+    "WHERE attrelid = 'layer_parcels'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY 1"
 )
 
 
