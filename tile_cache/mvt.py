@@ -94,10 +94,14 @@ def _encode(layer: Layer, rows: sql.Composable) -> sql.Composed:
 
 
 def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
-    """The layer's MVT layer; encoded again from its largest features only when it is over the budget."""
+    """The layer's MVT layer; encoded again from its largest features only when it is over the budget.
+
+    ``OFFSET 0`` keeps the encoded layer a subquery of its own: flattened, each of the three mentions of
+    ``f.mvt`` would encode the layer again (measured: three times the time of every tile).
+    """
     return sql.SQL(
         "(SELECT CASE WHEN f.mvt IS NULL OR octet_length(f.mvt) <= b.budget THEN f.mvt ELSE {thinned} END "
-        "FROM (SELECT {full} AS mvt) f, bounds b)"
+        "FROM (SELECT {full} AS mvt OFFSET 0) f, bounds b)"
     ).format(
         full=_encode(layer, _rows(layer, tolerance)),
         thinned=_encode(layer, _largest_rows(layer, tolerance)),
