@@ -6,7 +6,6 @@ below the size of a real tile and checks the thinned tile against PostGIS.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,7 @@ from tile_cache.grid import tile_size_m
 ORIGIN_M = 20037508.342789244
 
 
-@pytest.fixture(autouse=True)
-def tile_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
-    settings.GIS_TILE_CACHE_DIR = tmp_path / "tiles"
-    yield tmp_path / "tiles"
-
-
-def busy_tile(z: int) -> morecantile.Tile:
+def densest_tile(z: int) -> morecantile.Tile:
     """The tile at zoom z holding the most parcels (by their points on surface)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -60,7 +53,7 @@ def _sizes(ids: set[int]) -> dict[int, float]:
 
 @pytest.mark.django_db
 def test_a_tile_over_budget_keeps_the_largest_features_and_fits(client: Client, settings: Any) -> None:
-    tile = busy_tile(16)
+    tile = densest_tile(16)
     full = _get(client, "parcels", tile)
     everything = _ids(full)
     settings.GIS_TILE_MAX_BYTES = len(full) // 3
@@ -76,7 +69,7 @@ def test_a_tile_over_budget_keeps_the_largest_features_and_fits(client: Client, 
 def test_thinning_is_the_same_on_every_render_and_the_next_zoom_has_the_rest(
     client: Client, settings: Any, tile_dir: Path
 ) -> None:
-    tile = busy_tile(16)
+    tile = densest_tile(16)
     full = _get(client, "parcels", tile)
     settings.GIS_TILE_MAX_BYTES = len(full) // 3
     first = _get(client, "parcels", tile)
@@ -92,7 +85,7 @@ def test_thinning_is_the_same_on_every_render_and_the_next_zoom_has_the_rest(
 
 @pytest.mark.django_db
 def test_a_tile_of_several_layers_fits_the_budget_as_a_whole(client: Client, settings: Any) -> None:
-    tile = busy_tile(16)
+    tile = densest_tile(16)
     full = _get(client, "ioc", tile)
     layers = mapbox_vector_tile.decode(full)
     settings.GIS_TILE_MAX_BYTES = len(full) // 3
@@ -105,7 +98,7 @@ def test_a_tile_of_several_layers_fits_the_budget_as_a_whole(client: Client, set
 
 @pytest.mark.django_db
 def test_a_tile_under_budget_is_not_thinned(client: Client, settings: Any) -> None:
-    tile = busy_tile(16)
+    tile = densest_tile(16)
     settings.GIS_TILE_MAX_BYTES = 10**9
     full = _get(client, "parcels", tile)
     settings.GIS_TILE_MAX_BYTES = len(full)

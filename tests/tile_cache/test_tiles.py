@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import mapbox_vector_tile
@@ -17,12 +16,6 @@ from tile_cache import store, styles
 from tile_cache.grid import address
 
 TMS = morecantile.tms.get("WebMercatorQuad")
-
-
-@pytest.fixture(autouse=True)
-def tile_dir(tmp_path: Path, settings: object) -> Iterator[Path]:
-    settings.GIS_TILE_CACHE_DIR = tmp_path / "tiles"
-    yield tmp_path / "tiles"
 
 
 def busy_tile(z: int) -> morecantile.Tile:
