@@ -15,6 +15,7 @@ from pyproj.exceptions import CRSError
 
 from gis_server.errors import UsageError
 from layers import crs as vn
+from loaders.blocks import map_blocks
 
 ALIASES = {"vn2000-hcm": vn.VN2000_PROJ4, "vn2000": vn.VN2000_PROJ4}
 
@@ -114,4 +115,8 @@ def to_vn2000(geoms: np.ndarray, src: CRS) -> np.ndarray:
     if is_vn2000_tm3(src):
         return geoms
     transformer = vn.transformer_from(pin_vn2000_datum(src))
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+    def shift(block: np.ndarray) -> np.ndarray:
+        return shapely.transform(block, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+    return map_blocks(shift, geoms)

@@ -16,6 +16,7 @@ import shapely
 from shapely.errors import ShapelyError
 
 from layers.registry import Geometry, Layer
+from loaders.blocks import map_blocks
 from loaders.mapping import MappedTable, Problem
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -57,7 +58,7 @@ def check_geometries(layer: Layer, fids: np.ndarray, geoms: np.ndarray, result: 
     """
     out = np.empty(len(geoms), dtype=object)
     types = shapely.get_type_id(geoms)
-    valid = shapely.is_valid(geoms)
+    valid = map_blocks(shapely.is_valid, geoms)
     multi = valid & (types == _MULTI_TYPE_ID[layer.geometry])
     out[multi] = geoms[multi]
     single = np.flatnonzero(valid & (types == _SINGLE_TYPE_ID[layer.geometry]))
