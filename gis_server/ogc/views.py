@@ -26,10 +26,11 @@ from django.views.static import serve
 from pygeoapi.api import API
 
 from gis_server.errors import BadRequest
-from gis_server.ogc import params, service, tiles_provider
+from gis_server.ogc import pages, params, service, tiles_provider
 from gis_server.ogc.offline import localize
 from gis_server.ogc.provider import CURRENT
 from layers import registry
+from tile_cache.grid import tilesets as tilesets_by_id
 
 ApiFunction = Callable[..., tuple[dict[str, str], int, Any]]
 STATIC_ROOT = Path(pygeoapi.__file__).parent / "static"
@@ -144,7 +145,9 @@ def tile_matrix_sets(request: HttpRequest, tile_matrix_set_id: str | None = None
 @require_safe
 def tilesets(request: HttpRequest, collection_id: str) -> HttpResponse:
     service.refresh_extents(_api(request))
-    return _run(request, tiles_api.get_collection_tiles, collection_id)
+    response = _run(request, tiles_api.get_collection_tiles, collection_id)
+    found = tilesets_by_id().get(collection_id)
+    return response if found is None else pages.open_at_min_zoom(response, found.min_zoom)
 
 
 @require_safe

@@ -69,6 +69,13 @@ def test_tiles_page_loads_leaflet_and_vectorgrid_locally(client: Client) -> None
     assert any(s.startswith(f"/static/{VECTORGRID}") and s.endswith(".js") for s in scripts)
 
 
+@pytest.mark.django_db
+def test_tiles_page_opens_at_the_layers_first_zoom(client: Client) -> None:
+    html = client.get(TILES_PAGE).content.decode()
+    assert f"map.setView(bounds.getCenter(), {PARCELS_MIN_ZOOM})" in html
+    assert "maxZoom=" not in html.split("map.fitBounds(bounds", 1)[1].split(")", 1)[0]
+
+
 def a_parcel_point(django_db_blocker: Any) -> tuple[float, float]:
     """Latitude and longitude of a point inside a parcel of the sample district."""
     from django.db import connection
@@ -85,8 +92,9 @@ def a_parcel_point(django_db_blocker: Any) -> tuple[float, float]:
 def test_tiles_page_draws_our_vector_tiles_in_chromium(ogc_server: str, django_db_blocker: Any) -> None:
     """The tiles page in a real browser: Leaflet.VectorGrid draws our MVT tiles and nothing leaves the server.
 
-    pygeoapi's page fits the whole district (zoom 10) and sets no minimum zoom, so it first asks for parcel
-    tiles above the tile matrix limits (404, as OGC API - Tiles says); zoomed in on a parcel, it is drawn.
+    pygeoapi's page fits the whole district and sets no minimum zoom; ours opens at the layer's first zoom
+    (parcels: 16). Any tile asked for outside the limits is a 404, as OGC API - Tiles says; zoomed in on a
+    parcel, it is drawn.
     """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (Debian: apt-get install -y chromium)")
@@ -119,6 +127,7 @@ def test_tiles_page_draws_our_vector_tiles_in_chromium(ogc_server: str, django_d
             page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
             page.goto(origin + TILES_PAGE, wait_until="load")
             page.wait_for_function("() => typeof L !== 'undefined' && typeof L.vectorGrid !== 'undefined'")
+            opened_at = page.evaluate("() => map.getZoom()")
             page.evaluate(
                 """([center, zoom]) => new Promise((resolve) => {
                     tilesPbfLayer.once('load', () => resolve());
@@ -136,6 +145,7 @@ def test_tiles_page_draws_our_vector_tiles_in_chromium(ogc_server: str, django_d
             browser.close()
     assert outside == [], outside
     assert errors == [], errors
+    assert opened_at >= PARCELS_MIN_ZOOM, f"the page opened at zoom {opened_at}, where parcels are not served"
     assert all(status == 404 for zoom, status, _ in tiles if zoom < PARCELS_MIN_ZOOM), tiles
     zoomed_in = [(status, size) for zoom, status, size in tiles if zoom >= PARCELS_MIN_ZOOM]
     assert zoomed_in, "the map asked for no parcel tiles once zoomed in"
