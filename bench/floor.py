@@ -3,7 +3,7 @@
 What any loader of this file must at least do, done the cheapest plain way:
 read the columns with pyogrio (GDAL's Arrow stream, its fastest way and the
 one the loader uses), reproject with the same pinned transformer
-as the loader (``layers.crs``, EPSG:6960), and COPY hex EWKB plus the
+as the loader (``layers.crs``, EPSG:6960), and COPY (binary) EWKB plus the
 attributes as they are into a new plain table — no decoding, field mapping,
 validation, district check, staging, swap, indexes or history. The table is
 logged (not UNLOGGED) because the loader's tables are: the floor skips work,
@@ -27,11 +27,15 @@ from psycopg import sql
 from layers.crs import VN2000_SRID, WGS84_SRID, transformer
 
 
-def to_vn2000_hex(wkb: np.ndarray) -> np.ndarray:
-    """WGS84 WKB → hex EWKB in VN-2000 TM-3 through the pinned Helmert, vectorised."""
+def to_vn2000_ewkb(wkb: np.ndarray) -> np.ndarray:
+    """WGS84 WKB → EWKB in VN-2000 TM-3 through the pinned Helmert, vectorised."""
     shift = transformer(WGS84_SRID, VN2000_SRID)
     geoms = shapely.transform(shapely.from_wkb(wkb), lambda xy: np.column_stack(shift.transform(xy[:, 0], xy[:, 1])))
-    return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), hex=True, include_srid=True)
+    return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), include_srid=True)
+
+
+# Binary COPY, as the loader does: geometries as EWKB (PostGIS's binary input), numbers as numbers.
+WIRE_TYPES = {"bigint": "int8", "double precision": "float8", "text": "text"}
 
 
 def sql_type(values: np.ndarray) -> str:
@@ -67,13 +71,15 @@ def load(path: str, table: str, dsn: str) -> int:
     wkb = read.column(meta["geometry_name"] or "wkb_geometry").to_numpy(zero_copy_only=False)
     del read
     columns = [as_list(a) for a in arrays]
-    columns.append(to_vn2000_hex(wkb).tolist())
+    columns.append(to_vn2000_ewkb(wkb).tolist())
     rows: Iterator[tuple[Any, ...]] = zip(*columns, strict=True)
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         cursor.execute(create(table, names, [sql_type(a) for a in arrays]))
         target = sql.SQL(", ").join(map(sql.Identifier, [*names, "geom"]))
-        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), target)) as copy:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), target)
+        with cursor.copy(statement) as copy:
+            copy.set_types([*(WIRE_TYPES[sql_type(a)] for a in arrays), "bytea"])
             for row in rows:
                 copy.write_row(row)
     return len(wkb)

@@ -170,7 +170,7 @@ def map_fields(
     problems: list[Problem] = []
     mapped = {spec.name: _column_values(spec, source, problems) for spec in layer.fields}
     table = MappedTable(columns=mapped, centreline_wkt=None, problems=problems, source_names=matched)
-    apply_value_maps(table, profile, fids)
+    apply_value_maps(table, profile, fids, layer)
     apply_vocabularies(table, fids)
     if layer.centreline:
         lowered = {name.lower(): name for name in columns}
@@ -179,15 +179,28 @@ def map_fields(
     return table
 
 
-def apply_value_maps(table: MappedTable, profile: MappingProfile, fids: np.ndarray) -> None:
-    """The mapping file's value maps: source value → loaded value, matched exactly, then without diacritics."""
+def apply_value_maps(table: MappedTable, profile: MappingProfile, fids: np.ndarray, layer: Layer) -> None:
+    """The mapping file's value maps: source value → loaded value, matched exactly, then without diacritics.
+
+    A mapped value is converted to the field's kind like any source value (YAML may give ``"12"`` for a
+    number); one that does not convert rejects the feature, naming the mapping.
+    """
+    kinds = {spec.name: spec.kind for spec in layer.fields}
     for name, value_map in profile.values.items():
         folded = {vocabulary.fold(k): v for k, v in value_map.items()}
+        convert = CONVERTERS[kinds[name]]
         column = table.columns[name]
         for i, value in enumerate(column):
-            if value is not None:
-                key = str(value)
-                column[i] = value_map.get(key, folded.get(vocabulary.fold(key), value))
+            if value is None:
+                continue
+            key = str(value)
+            mapped = value_map.get(key, folded.get(vocabulary.fold(key), value))
+            try:
+                column[i] = convert(mapped)
+            except (ValueError, TypeError) as exc:
+                message = f"the mapping file maps {key!r} to {mapped!r}, not a valid {kinds[name]} ({exc})"
+                table.problems.append(Problem(int(fids[i]), name, message))
+                column[i] = None
 
 
 def _ward_codes(table: MappedTable, name: str, lookup: Callable[[str], str | None], fids: np.ndarray) -> None:

@@ -100,25 +100,25 @@ def _old_extent(cursor: Any, layer: registry.Layer, mode: str) -> Any:
     return cursor.fetchone()[0]
 
 
-def _hex(geoms: Any) -> Any:
-    return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), hex=True, include_srid=True)
+def _ewkb(geoms: Any) -> Any:
+    return shapely.to_wkb(shapely.set_srid(geoms, VN2000_SRID), include_srid=True)
 
 
 COPY_CHUNK = 50_000
 
 
 def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray, with_fid: bool) -> Iterator[tuple[Any, ...]]:
-    """Rows for COPY of the features at indices ``part``; geometry hex is made per chunk to bound memory."""
+    """Rows for COPY of the features at indices ``part``; geometry EWKB is made per chunk to bound memory."""
     mapped, checked = ready.mapped, ready.checked
     if len(part) and part[-1] - part[0] + 1 == len(part):  # a contiguous run (the usual case): slice, don't index
         span = slice(int(part[0]), int(part[-1]) + 1)
         columns: list[list[Any]] = [mapped.columns[name][span] for name in layer.field_names]
     else:
         columns = [[mapped.columns[name][i] for i in part] for name in layer.field_names]
-    columns.append(list(_hex(checked.geoms[part])))
+    columns.append(list(_ewkb(checked.geoms[part])))
     if layer.centreline:
         lines = checked.centrelines or [None] * len(ready.fids)
-        columns.append([None if lines[i] is None else str(_hex(lines[i])) for i in part])
+        columns.append([None if lines[i] is None else bytes(_ewkb(lines[i])) for i in part])
     if not with_fid:
         return zip(*columns, strict=True)
     return iter(staging.stage_rows(ready.fids[part].tolist(), columns))
@@ -129,5 +129,6 @@ def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progres
     parts = (keep[start : start + COPY_CHUNK] for start in range(0, len(keep), COPY_CHUNK))
     rows = (row for part in parts for row in _chunk_rows(layer, ready, part, table == staging.STAGE))
     with cursor.cursor.copy(staging.copy_into(layer, table)) as copy:
+        copy.set_types(staging.copy_types(layer, table))
         for row in progress.iterate(rows, len(keep), "staging"):
             copy.write_row(row)

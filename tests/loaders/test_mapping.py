@@ -65,6 +65,18 @@ def test_mapping_file_fields_constants_and_value_maps(tmp_path: Path) -> None:
     assert table.columns["land_use"] == ["ODT", "DCH", "TMD"]
 
 
+def test_value_maps_give_values_of_the_fields_kind(tmp_path: Path) -> None:
+    """A mapped number written as text in YAML loads as a number; one that is not a number rejects the feature."""
+    mapping = tmp_path / "sheets.yaml"
+    mapping.write_text("values: {map_sheet: {5: '12', 6: 13, 7: mười}}\n", encoding="utf-8")
+    source = columns(MaXa=["26965"] * 3, SoHieuToBanDo=[5, 6, 7], SoThuTuThua=[1, 2, 3],
+                     DienTich=[1.0, 2.0, 3.0], KyHieuMucDichSuDung=["ODT"] * 3)  # fmt: skip
+    table = map_fields(registry.PARCELS, source, FIDS, "thua.gpkg", load_profile(mapping, registry.PARCELS))
+    assert table.columns["map_sheet"] == [12, 13, None]
+    assert [(p.fid, p.field) for p in table.problems] == [(3, "map_sheet")]
+    assert "the mapping file maps '7' to 'mười'" in table.problems[0].message
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
