@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from layers.registry import Layer
-from loaders import memory
+from loaders import blocks, memory
 from loaders.mapping import Problem
 
 DISTRICT_MARGIN_M = 200.0
@@ -66,8 +66,8 @@ class _OverlapSearch:
     def block(self, start: int) -> list[Problem]:
         """Overlaps between the features ``start`` … ``start + OVERLAP_BLOCK`` and any later feature."""
         left, right = self.candidates(start)
-        halves = [slice(0, len(left) // 2), slice(len(left) // 2, len(left))]
-        parts = list(self.pool.map(lambda part: _overlapping_pairs(self.geoms, left[part], right[part]), halves))
+        shares = np.array_split(np.arange(len(left)), blocks.workers())
+        parts = list(self.pool.map(lambda part: _overlapping_pairs(self.geoms, left[part], right[part]), shares))
         pairs = np.concatenate([p for p, _ in parts])
         areas = np.concatenate([a for _, a in parts])
         fids = self.fids
@@ -86,13 +86,13 @@ def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]
     Candidate pairs come from the STRtree by bounding box, a block of
     features at a time so that the pairs and their intersections never all
     sit in memory at once (at a million parcels, all at once cost 600 MB);
-    the exact test runs in two threads (the machines have two cores and GEOS
-    releases the GIL).
+    the exact test runs on every core (``blocks.workers``: GEOS releases the
+    GIL).
     """
     if not layer.exclusive or len(geoms) < 2:
         return []
     found: list[Problem] = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=blocks.workers()) as pool:
         search = _OverlapSearch(fids, geoms, shapely.STRtree(geoms), shapely.bounds(geoms), pool)
         for start in range(0, len(geoms), OVERLAP_BLOCK):
             found += search.block(start)

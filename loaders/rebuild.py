@@ -121,12 +121,12 @@ def _sequence(table: str) -> sql.Composed:
 
 
 def _temporary_name(layer: Layer, number: int) -> str:
-    return f"{layer.table}{SUFFIX}_{number}"
+    return f"{next_table(layer)}_{number}"
 
 
 def _build(layer: Layer, index: Index, number: int) -> sql.Composed:
     """The live index (or its constraint) again, on the new table, under a temporary name."""
-    fresh, temporary = sql.Identifier(layer.table + SUFFIX), sql.Identifier(_temporary_name(layer, number))
+    fresh, temporary = sql.Identifier(next_table(layer)), sql.Identifier(_temporary_name(layer, number))
     if index.constraint and index.constraint_definition:
         return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
             fresh, temporary, _catalog(index.constraint_definition)
@@ -138,17 +138,17 @@ def _build(layer: Layer, index: Index, number: int) -> sql.Composed:
 
 def _copy_grants(cursor: Any, layer: Layer) -> None:
     cursor.execute(_GRANTS, {"t": layer.table})
-    fresh = sql.Identifier(layer.table + SUFFIX)
+    fresh = sql.Identifier(next_table(layer))
     for privilege, grantee in cursor.fetchall():
         cursor.execute(sql.SQL("GRANT {} ON {} TO {}").format(_catalog(privilege), fresh, _catalog(grantee)))
 
 
 def _swap(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
     """Drop the old table and give the new one its names: table, indexes, constraints, sequence and its position."""
-    live, fresh = sql.Identifier(layer.table), sql.Identifier(layer.table + SUFFIX)
+    live, fresh = sql.Identifier(layer.table), sql.Identifier(next_table(layer))
     cursor.execute(_SEQUENCE_NAME, {"t": layer.table})
     sequence = _catalog(cursor.fetchone()[0])
-    cursor.execute(_SEQUENCE_NAME, {"t": layer.table + SUFFIX})
+    cursor.execute(_SEQUENCE_NAME, {"t": next_table(layer)})
     fresh_sequence = _catalog(cursor.fetchone()[0])
     cursor.execute(sql.SQL("DROP TABLE {}").format(live))
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(fresh, live))

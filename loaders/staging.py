@@ -29,7 +29,8 @@ def box(alias: str | None = None) -> sql.Composed:
 
 BOX = box()
 
-_SQL_TYPES = {Kind.TEXT: "text", Kind.INTEGER: "integer", Kind.REAL: "double precision", Kind.DATE: "date"}
+# SQL type per kind (int4 is integer, float8 double precision); the same names are the binary COPY wire types.
+_SQL_TYPES = {Kind.TEXT: "text", Kind.INTEGER: "int4", Kind.REAL: "float8", Kind.DATE: "date"}
 
 
 def data_columns(layer: Layer) -> list[str]:
@@ -53,17 +54,27 @@ def create_stage(layer: Layer) -> sql.Composed:
     )
 
 
-# Binary COPY wire types per kind; geometries go as EWKB, which PostGIS's binary input (geometry_recv) reads.
-_COPY_TYPES = {Kind.TEXT: "text", Kind.INTEGER: "int4", Kind.REAL: "float8", Kind.DATE: "date"}
+def with_fid(table: str) -> bool:
+    """The stage keeps each row's source feature id (for reports); a new layer table does not."""
+    return table == STAGE
+
+
+def _copy_columns(layer: Layer, table: str) -> list[tuple[str, str]]:
+    """Each column a COPY row fills, with its binary wire type; geometries go as EWKB, which PostGIS's binary
+    input (geometry_recv) reads."""
+    fid = [("fid", "int8")] if with_fid(table) else []
+    attributes = [(f.name, _SQL_TYPES[f.kind]) for f in layer.fields]
+    geometries = [(name, "bytea") for name in data_columns(layer)[len(attributes) :]]
+    return [*fid, *attributes, *geometries]
 
 
 def copy_into(layer: Layer, table: str = STAGE) -> sql.Composed:
-    """Binary COPY into the stage, which keeps the source's feature ids, or straight into a new layer table.
+    """Binary COPY into the stage or straight into a new layer table.
 
     Binary, because text COPY makes every geometry hex (twice its size) and every number text, both to be
     parsed again by the server: measured 2.7× slower for the same rows.
     """
-    names = [*(["fid"] if table == STAGE else []), *data_columns(layer)]
+    names = [name for name, _ in _copy_columns(layer, table)]
     return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
     )
@@ -71,8 +82,7 @@ def copy_into(layer: Layer, table: str = STAGE) -> sql.Composed:
 
 def copy_types(layer: Layer, table: str = STAGE) -> list[str]:
     """The binary wire type of each column ``copy_into`` names, in its order."""
-    geometries = ["bytea"] * (2 if layer.centreline else 1)
-    return [*(["int8"] if table == STAGE else []), *(_COPY_TYPES[f.kind] for f in layer.fields), *geometries]
+    return [wire for _, wire in _copy_columns(layer, table)]
 
 
 def lock(layer: Layer) -> tuple[str, list[Any]]:

@@ -127,7 +127,7 @@ def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray, with_f
 def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, progress: Progress, table: str) -> None:
     keep = ready.checked.keep
     parts = (keep[start : start + COPY_CHUNK] for start in range(0, len(keep), COPY_CHUNK))
-    rows = (row for part in parts for row in _chunk_rows(layer, ready, part, table == staging.STAGE))
+    rows = (row for part in parts for row in _chunk_rows(layer, ready, part, staging.with_fid(table)))
     with cursor.cursor.copy(staging.copy_into(layer, table)) as copy:
         copy.set_types(staging.copy_types(layer, table))
         for row in progress.iterate(rows, len(keep), "staging"):
