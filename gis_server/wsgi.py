@@ -1,8 +1,12 @@
-"""WSGI entry point for gunicorn."""
+"""WSGI entry point for gunicorn: Django, with plain vector-tile GETs answered on a fast path in front of it."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis_server.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()  # sets Django up: the tile modules import the registry's models
+
+from tile_cache.fast_path import with_tile_fast_path  # noqa: E402
+
+application = with_tile_fast_path(django_application)

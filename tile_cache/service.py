@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
+from gis_server.errors import DatabaseUnavailable
 from tile_cache import mvt, store
 from tile_cache.grid import TileAddress, address
 
@@ -36,7 +38,37 @@ class Tile:
 
 
 def _render(tile: TileAddress, budget: int) -> bytes:
-    """Run the tile's statement as a prepared statement on Django's own connection.
+    """Run the tile's statement; once more on a new connection if the kept one was lost while idle.
+
+    Django's per-request health check would cost every tile a ``SELECT 1``
+    round trip (measured: half a millisecond of a z18 tile's 8 on the
+    reference machine) to catch a connection that a database restart or an
+    idle timeout closed. The statement is a read, so it is simply retried
+    when that happened; a database that stays unreachable is a 503.
+    """
+    statement, params = mvt.tile_sql(tile, budget)
+    try:
+        return _fetch(statement, params)
+    except DatabaseError as error:
+        if not _connection_lost():
+            raise
+        log.info("database connection lost before rendering %s (%s); reconnecting", tile, error)
+    connection.close()
+    try:
+        return _fetch(statement, params)
+    except DatabaseError as error:
+        if not _connection_lost():
+            raise
+        raise DatabaseUnavailable(log_message=f"rendering {tile}: {error}") from error
+
+
+def _connection_lost() -> bool:
+    raw = connection.connection
+    return raw is None or raw.closed or raw.broken
+
+
+def _fetch(statement: bytes, params: list[Any]) -> bytes:
+    """The statement as a prepared statement on Django's own connection, its bytea in binary.
 
     The statement's text depends only on the tileset and zoom, so each
     connection plans it once; Django's client-side binding would send literals
@@ -44,11 +76,9 @@ def _render(tile: TileAddress, budget: int) -> bytes:
     quarter of a dense one's). The result comes in binary: a tile crosses the
     socket once as bytes instead of twice its size in hex.
     """
-    statement, params = mvt.tile_sql(tile, budget)
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(statement, params, prepare=True, binary=True)  # the bytea as is: no hex both ways
+        cursor.execute(statement, params, prepare=True, binary=True)
         row = cursor.fetchone()
     return bytes(row[0]) if row else b""
 

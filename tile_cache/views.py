@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from gis_server.errors import GisError
 from gis_server.views import error_response
-from tile_cache import service, tilejson
-
-MVT_TYPE = "application/vnd.mapbox-vector-tile"
+from tile_cache import replies, service, tilejson
 
 
 class TileResponse(HttpResponse):
     """A response that stores its freshly rendered tile once the server has sent it (WSGI calls ``close``)."""
 
-    def __init__(self, found: service.Tile, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.found = found
+    def __init__(self, reply: replies.TileReply) -> None:
+        super().__init__(reply.body, status=reply.status, headers=reply.headers)
+        self.found = reply.found
 
     def close(self) -> None:
         try:
@@ -32,22 +26,12 @@ class TileResponse(HttpResponse):
 
 @require_GET
 def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResponse:
+    """Served by ``tile_cache.fast_path`` under gunicorn for a plain GET; here for the rest (and the test client)."""
     try:
-        found = service.get_tile(tileset, z, x, y)
+        reply = replies.tile_reply(tileset, z, x, y, request.headers.get("If-None-Match"))
     except GisError as error:
         return error_response(error)
-    etag = f'"{hashlib.sha1(found.data, usedforsecurity=False).hexdigest()}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={settings.GIS_TILE_MAX_AGE}",
-        "X-Tile-Cache": "hit" if found.cached else "miss",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if request.headers.get("If-None-Match") == etag:
-        return TileResponse(found, status=304, headers=headers)
-    if not found.data:
-        return TileResponse(found, status=204, headers=headers)
-    return TileResponse(found, found.data, content_type=MVT_TYPE, headers=headers)
+    return TileResponse(reply)
 
 
 @require_GET
