@@ -54,43 +54,52 @@ def _geometry(tolerance: float) -> sql.Composable:
     return sql.SQL("l.geom_3857")
 
 
-def _rows(layer: Layer, tolerance: float, sized: bool = False) -> sql.Composed:
-    """The layer's features in the tile: id, public fields, geometry in tile coordinates (and their size)."""
-    size = sql.SQL(", ST_Area(l.geom_3857) + ST_Length(l.geom_3857) AS size") if sized else sql.SQL("")
-    return sql.SQL(
-        "SELECT l.id, {attributes}, ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true) AS geom{size} "
-        "FROM {table} l, bounds b WHERE l.geom_3857 && b.wide"
-    ).format(
-        attributes=_attributes(layer),
-        geometry=_geometry(tolerance),
-        extent=sql.Literal(EXTENT),
-        buffer=sql.Literal(BUFFER),
-        size=size,
-        table=sql.Identifier(layer.table),
+def _mvt_geometry(tolerance: float) -> sql.Composed:
+    return sql.SQL("ST_AsMVTGeom({geometry}, b.env, {extent}, {buffer}, true)").format(
+        geometry=_geometry(tolerance), extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER)
     )
+
+
+def _rows(layer: Layer, tolerance: float) -> sql.Composed:
+    """The layer's features in the tile: id, public fields, geometry in tile coordinates."""
+    return sql.SQL(
+        "SELECT l.id, {attributes}, {geometry} AS geom FROM {table} l, bounds b WHERE l.geom_3857 && b.wide"
+    ).format(attributes=_attributes(layer), geometry=_mvt_geometry(tolerance), table=sql.Identifier(layer.table))
 
 
 def _largest_rows(layer: Layer, tolerance: float) -> sql.Composed:
     """The largest features (by area; lines by length), as many as fit the budget in proportion to ``f.mvt``.
 
-    Ties go to the lower id, so a thinned tile is the same on every render.
+    Features are ranked on their stored geometry and only the kept ones are
+    clipped to the tile (ST_AsMVTGeom is most of a tile's cost). Ties go to
+    the lower id, so a thinned tile is the same on every render.
     """
-    names = ("id", *(f.name for f in styles.tile_fields(layer)), "geom")
+    names = [sql.SQL("l.{}").format(sql.Identifier(f.name)) for f in styles.tile_fields(layer)]
     return sql.SQL(
-        "SELECT {names} FROM (SELECT s.*, row_number() OVER (ORDER BY s.size DESC, s.id) AS rank, "
-        "count(*) OVER () AS total FROM ({rows}) s) k "
-        "WHERE k.rank <= ceil(k.total * {margin} * b.budget / octet_length(f.mvt))"
+        "SELECT l.id, {names}, {geometry} AS geom FROM (SELECT l.id, {attributes}, l.geom_3857, "
+        "row_number() OVER (ORDER BY ST_Area(l.geom_3857) + ST_Length(l.geom_3857) DESC, l.id) AS rank, "
+        "count(*) OVER () AS total FROM {table} l, bounds b WHERE l.geom_3857 && b.wide) l "
+        "WHERE l.rank <= ceil(l.total * {margin} * b.budget / octet_length(f.mvt))"
     ).format(
-        names=sql.SQL(", ").join(map(sql.Identifier, names)),
-        rows=_rows(layer, tolerance, sized=True),
+        names=sql.SQL(", ").join(names),
+        geometry=_mvt_geometry(tolerance),
+        attributes=_attributes(layer),
+        table=sql.Identifier(layer.table),
         margin=sql.Literal(THIN_MARGIN),
     )
 
 
 def _encode(layer: Layer, rows: sql.Composable) -> sql.Composed:
-    return sql.SQL(
-        "(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ({rows}) t WHERE t.geom IS NOT NULL)"
-    ).format(name=sql.Literal(layer.id), extent=sql.Literal(EXTENT), rows=rows)
+    """The rows as one MVT layer.
+
+    Features clipped away (a NULL from ST_AsMVTGeom) need no filter: ST_AsMVT
+    skips them, values and all. A ``WHERE geom IS NOT NULL`` here is pushed
+    down into the scan, where PostgreSQL computes ST_AsMVTGeom for the filter
+    and again for the output (measured: 40 % of a dense tile's time).
+    """
+    return sql.SQL("(SELECT ST_AsMVT(t, {name}, {extent}, 'geom', 'id') FROM ({rows}) t)").format(
+        name=sql.Literal(layer.id), extent=sql.Literal(EXTENT), rows=rows
+    )
 
 
 def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:

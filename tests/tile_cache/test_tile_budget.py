@@ -112,3 +112,24 @@ def test_the_budget_is_part_of_the_cache_version(settings: Any) -> None:
     before = mvt.schema_version()
     settings.GIS_TILE_MAX_BYTES = 400_000
     assert mvt.schema_version() != before
+
+
+def _executed_plan(tileset: str, tile: morecantile.Tile, budget: int) -> str:
+    from tile_cache.grid import address
+    from tile_cache.mvt import tile_sql
+
+    statement, params = tile_sql(address(tileset, tile.z, tile.x, tile.y), budget)
+    with connection.cursor() as cursor:
+        cursor.execute(b"EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF) " + statement, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("budget", [500_000, 1_000])
+def test_each_feature_is_clipped_once_and_a_thinned_layer_clips_only_what_it_keeps(budget: int) -> None:
+    """ST_AsMVTGeom is most of a tile's cost: never in a filter (where PostgreSQL would run it a second time for
+    the output), and when thinning, after the ranking, not before it."""
+    plan = _executed_plan("parcels", densest_tile(18), budget).lower()
+    assert ("windowagg (actual" in plan) == (budget < 500_000)  # the thinned encoding ran only when over budget
+    clipping = [line.strip() for line in plan.splitlines() if "st_asmvtgeom" in line]
+    assert clipping and all(line.startswith("output: st_asmvt(row(") for line in clipping), clipping
