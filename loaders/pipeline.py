@@ -194,13 +194,12 @@ def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped
 
 
 def _check_mode(layer: registry.Layer, mode: str | None) -> str:
-    from loaders.swap import row_count
+    from loaders.swap import has_rows, row_count
 
-    existing = row_count(layer)
     if mode is None:
-        if existing:
+        if has_rows(layer):
             raise UsageError(
-                f"{layer.id} already has {existing} rows; say how to load: --mode replace, append or upsert"
+                f"{layer.id} already has {row_count(layer)} rows; say how to load: --mode replace, append or upsert"
             )
         return "append"
     if mode not in MODES:

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from loaders.pipeline import LoadOptions, LoadResult, Prepared
 
 
+def has_rows(layer: registry.Layer) -> bool:
+    """Whether the live table holds anything: one row read, not a count of a million."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(layer.table)))
+        return bool(cursor.fetchone()[0])
+
+
 def row_count(layer: registry.Layer) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(layer.table)))
