@@ -6,21 +6,29 @@ is only ever a registry id and z/x/y only integers inside the matrix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-
-import morecantile
+from typing import TYPE_CHECKING
 
 from gis_server.errors import NotFound
 from layers import registry
 
+if TYPE_CHECKING:
+    import morecantile
+
 IOC = "ioc"  # the operations centre's tileset: every vector layer in one tile
 MAX_ZOOM = 22
+# Half the Web-Mercator world's edge: WebMercatorQuad's matrix spans -ORIGIN_M..ORIGIN_M on both axes.
+ORIGIN_M = 20037508.342789244
 
 
 @cache
 def tms() -> morecantile.TileMatrixSet:
+    """WebMercatorQuad for the OGC API Tiles documents; imported on first use (its models cost every CLI run 0.3 s)."""
+    import morecantile
+
     return morecantile.tms.get("WebMercatorQuad")
 
 
@@ -96,13 +104,18 @@ class TileRange:
 
 def tile_size_m(z: int) -> float:
     """Edge of a tile at zoom z in Web-Mercator metres."""
-    bounds = tms().xy_bounds(morecantile.Tile(0, 0, z))
-    return float(bounds.right - bounds.left)
+    return 2 * ORIGIN_M / 2**z
+
+
+def _column(x_m: float, z: int) -> int:
+    return min(max(math.floor((x_m + ORIGIN_M) / tile_size_m(z)), 0), 2**z - 1)
+
+
+def _row(y_m: float, z: int) -> int:
+    return min(max(math.floor((ORIGIN_M - y_m) / tile_size_m(z)), 0), 2**z - 1)
 
 
 def tiles_over(bounds_3857: tuple[float, float, float, float], z: int) -> TileRange:
-    """The tiles at zoom z that a Web-Mercator box touches."""
+    """The tiles at zoom z that a Web-Mercator box touches (rows count down from the top, as in the matrix)."""
     xmin, ymin, xmax, ymax = bounds_3857
-    upper_left = tms().tile(*tms().lnglat(xmin, ymax), z)
-    lower_right = tms().tile(*tms().lnglat(xmax, ymin), z)
-    return TileRange(z, range(upper_left.x, lower_right.x + 1), range(upper_left.y, lower_right.y + 1))
+    return TileRange(z, range(_column(xmin, z), _column(xmax, z) + 1), range(_row(ymax, z), _row(ymin, z) + 1))

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, register
 
-from gis_server.webmap.config import VENDOR_DIR, VENDOR_FILES
-
 
 @register()
 def vendor_files(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    # Imported here: the page's configuration pulls in the tile and style modules, which every `gis` command
+    # would otherwise load at start-up without running a single check.
+    from gis_server.webmap.config import VENDOR_DIR, VENDOR_FILES
+
     missing = [name for name in VENDOR_FILES if not (VENDOR_DIR / name).is_file()]
     if not missing:
         return []
