@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from layers.registry import Layer
-from loaders import blocks, memory
+from loaders import blocks, memory, overlap_bound
 from loaders.mapping import Problem
 
 DISTRICT_MARGIN_M = 200.0
@@ -49,10 +49,12 @@ class _OverlapSearch:
     geoms: np.ndarray
     tree: shapely.STRtree
     bounds: np.ndarray
+    hulls: overlap_bound.Hulls
     pool: ThreadPoolExecutor
 
     def candidates(self, start: int) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (i < j, i in the block) whose boxes share more than the tolerance: no less could overlap more."""
+        """Pairs (i < j, i in the block) that may share more than the tolerance: their boxes do, and their hulls
+        leave room for it (``overlap_bound``); no other pair could."""
         left, right = self.tree.query(self.geoms[start : start + OVERLAP_BLOCK])
         left += start
         keep = left < right
@@ -61,6 +63,8 @@ class _OverlapSearch:
         width = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
         height = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
         keep = (width > 0) & (height > 0) & (width * height > OVERLAP_TOLERANCE_M2)
+        left, right = left[keep], right[keep]
+        keep = ~overlap_bound.below_tolerance(self.hulls, left, right, OVERLAP_TOLERANCE_M2)
         return left[keep], right[keep]
 
     def block(self, start: int) -> list[Problem]:
@@ -83,7 +87,8 @@ class _OverlapSearch:
 def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]:
     """Pairs of features of an exclusive layer sharing more than the tolerance.
 
-    Candidate pairs come from the STRtree by bounding box, a block of
+    Candidate pairs come from the STRtree by bounding box, less those whose
+    convex hulls prove them under the tolerance (``overlap_bound``), a block of
     features at a time so that the pairs and their intersections never all
     sit in memory at once (at a million parcels, all at once cost 600 MB);
     the exact test runs on every core (``blocks.workers``: GEOS releases the
@@ -93,7 +98,8 @@ def overlaps(layer: Layer, fids: np.ndarray, geoms: np.ndarray) -> list[Problem]
         return []
     found: list[Problem] = []
     with ThreadPoolExecutor(max_workers=blocks.workers()) as pool:
-        search = _OverlapSearch(fids, geoms, shapely.STRtree(geoms), shapely.bounds(geoms), pool)
+        hulls = overlap_bound.hulls(geoms)
+        search = _OverlapSearch(fids, geoms, shapely.STRtree(geoms), shapely.bounds(geoms), hulls, pool)
         for start in range(0, len(geoms), OVERLAP_BLOCK):
             found += search.block(start)
     memory.give_back()
