@@ -26,6 +26,17 @@ def map_blocks(func: Callable[[np.ndarray], np.ndarray], values: np.ndarray) -> 
     """``func`` applied to ``values`` block by block, in as many threads as there are cores; same result."""
     if len(values) <= BLOCK or workers() == 1:
         return func(values)
+    return np.concatenate(each_block(func, values))
+
+
+def each_block[T](func: Callable[[np.ndarray], T], values: np.ndarray) -> list[T]:
+    """``func`` of each block of ``values``, in order, on as many threads as there are cores.
+
+    Whatever ``func`` builds for a block and does not return is freed when it
+    returns: at most one block per thread is alive at a time.
+    """
     parts = [values[start : start + BLOCK] for start in range(0, len(values), BLOCK)]
+    if len(parts) <= 1 or workers() == 1:
+        return [func(part) for part in parts]
     with ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="gis-blocks") as pool:
-        return np.concatenate(list(pool.map(func, parts)))
+        return list(pool.map(func, parts))

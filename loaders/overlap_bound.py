@@ -49,13 +49,21 @@ class Hulls:
 
 
 def hulls(geoms: np.ndarray) -> Hulls:
-    rings = shapely.get_exterior_ring(blocks.map_blocks(shapely.convex_hull, geoms))  # None: a line or a point
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    stored = np.bincount(index, minlength=len(geoms))
-    start = np.concatenate([[0], np.cumsum(stored)[:-1]])
+    """Block by block: only the vertices are kept, never a million hull geometries at once (≈ 500 MB)."""
+    found = blocks.each_block(_hull_vertices, geoms)
+    coords = np.concatenate([c for c, _ in found]) if found else np.empty((0, 2))
+    stored = np.concatenate([s for _, s in found]) if found else np.empty(0, dtype=np.int64)
+    start = np.cumsum(stored) - stored
     count = stored - 1
     count[(count < 3) | (count > MAX_VERTICES)] = 0
     return Hulls(coords, start, count)
+
+
+def _hull_vertices(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hulls' ring vertices (closing vertex included) and how many each has; no ring for a line or a point."""
+    rings = shapely.get_exterior_ring(shapely.convex_hull(part))
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    return coords, np.bincount(index, minlength=len(part))
 
 
 def below_tolerance(found: Hulls, left: np.ndarray, right: np.ndarray, tolerance: float) -> np.ndarray:

@@ -32,3 +32,17 @@ def test_blocks_keep_the_order_of_their_input(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(blocks, "BLOCK", 3)
     values = np.arange(100)
     assert np.array_equal(blocks.map_blocks(lambda a: a * 2, values), values * 2)
+
+
+@pytest.mark.parametrize("block", [7, 1000, 10**6])
+def test_hull_vertices_by_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    from loaders import overlap_bound
+
+    geoms = np.array([shapely.affinity.rotate(g, 13) for g in _squares(2500)], dtype=object)
+    monkeypatch.setattr(blocks, "BLOCK", 10**9)
+    whole = overlap_bound.hulls(geoms)
+    monkeypatch.setattr(blocks, "BLOCK", block)
+    split = overlap_bound.hulls(geoms)
+    for name in ("coords", "start", "count"):
+        assert np.array_equal(getattr(whole, name), getattr(split, name)), name
+    assert np.array_equal(split.vertices(np.arange(2500), 4)[:, :, 0].min(axis=1), shapely.bounds(geoms)[:, 0])
