@@ -51,10 +51,10 @@ def test_style_uses_our_tiles_only_and_no_text(webmap_settings: Any, client: Cli
 
 
 def test_check_names_the_set_up_step_when_maplibre_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from gis_server.webmap import checks
+    from gis_server.webmap import checks, config
 
     assert checks.vendor_files() == [], "npm ci + npm run vendor ran at set-up"
-    monkeypatch.setattr(checks, "VENDOR_DIR", tmp_path)
+    monkeypatch.setattr(config, "VENDOR_DIR", tmp_path)  # the check reads the page's configuration when it runs
     (error,) = checks.vendor_files()
     assert error.id == "webmap.E001"
     assert "npm ci --prefix frontend" in (error.hint or "")
