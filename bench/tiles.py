@@ -41,6 +41,8 @@ from layers import registry
 ZOOMS = range(12, 19)
 PARCEL_ZOOMS = range(registry.PARCELS.min_zoom, 19)
 TILES_PER_ZOOM = 20
+# Rounds at every size unless --repeat says otherwise: a p95 of 20 samples (one round) is one slow request.
+ROUNDS = 3
 CACHED_CLIENTS = 8
 CACHED_REQUESTS = 2000
 GOAL_VS_SQL = 1.3
@@ -224,7 +226,7 @@ def method() -> dict[str, str]:
         "cached": f"{CACHED_REQUESTS} requests cycling over the same tiles from the full cache, "
         f"{CACHED_CLIENTS} concurrent clients",
         "order": "untimed warm-up (SQL, then every tile from ours and TiPg with concurrent clients); then per "
-        "round and tile: SQL, ours, TiPg",
+        f"round ({ROUNDS} unless --repeat) and tile: SQL, ours, TiPg",
     }
 
 
@@ -234,7 +236,7 @@ def run(config: Config, db: Database) -> SectionResult:
     for n in config.sizes:
         ensure_loaded(db, n)
         todo = jobs(db)
-        cells, throughput = measure(db, todo, config.repeats(n))
+        cells, throughput = measure(db, todo, config.repeat or ROUNDS)
         result.rows += [row(n, key, cell) for key, cell in sorted(cells.items())]
         result.rows.append(cached_row(n, throughput))
         result.figures += figures(n, cells, throughput)
