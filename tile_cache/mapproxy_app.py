@@ -58,6 +58,7 @@ from mapproxy.image import ImageResult  # noqa: E402
 from mapproxy.image.opts import ImageOptions  # noqa: E402
 from mapproxy.wsgiapp import MapProxyApp  # noqa: E402
 
+from gis_server import longlived  # noqa: E402
 from tile_cache import mapproxy_config  # noqa: E402
 
 _LOCK = threading.Lock()
@@ -148,6 +149,7 @@ def wsgi_app() -> MapProxyApp:
         app = MapProxyApp(conf.configured_services(), conf.base_config)
         _APP.clear()  # one configuration per process: the previous one is stale
         _APP[key] = (path, app)
+        longlived.settle("mapproxy")
         return app
 
 

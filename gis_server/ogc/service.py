@@ -20,6 +20,7 @@ from pygeoapi.formats import F_HTML
 from pygeoapi.openapi import get_oas
 from pygeoapi.util import render_j2_template, to_json
 
+from gis_server import longlived
 from gis_server.ogc import config
 
 # Base URLs are bounded by ALLOWED_HOSTS; the cap guards against a wildcard there.
@@ -65,6 +66,7 @@ def api_for(base_url: str) -> API:
             if len(_apis) >= _MAX_APIS:
                 _apis.pop(next(iter(_apis)))
             _apis[base_url] = api
+            longlived.settle("ogc api")
     return api
 
 
