@@ -34,7 +34,7 @@ from bench.database import Database
 from bench.dataset import ensure_loaded
 from bench.figures import Figure, SectionResult
 from bench.loadgen import Client, Sample, Timings
-from bench.serving import Contenders, sql_sample, warn_if_busy
+from bench.serving import Contenders, settle, sql_sample, warn_if_busy
 
 SAMPLE = 200
 CLIENTS = 8
@@ -214,6 +214,7 @@ def run(config: Config, db: Database) -> SectionResult:
     result.data = {"method": method(), "sizes": []}
     for n in config.sizes:
         ensure_loaded(db, n)
+        settle(db, "lookup")
         parcels = sample(db)
         series, concurrent = measure(db, parcels, config.repeats(n))
         result.rows += table_rows(n, series, concurrent)

@@ -35,16 +35,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
-
-from bench import database, loadgen, servers, stock_pygeoapi
+from bench import loadgen, servers, stock_pygeoapi
 from bench.common import BenchError, say
 from bench.config import Config
 from bench.database import Database
 from bench.dataset import ensure_loaded
 from bench.figures import Figure, SectionResult
 from bench.loadgen import Client, Timings
-from bench.serving import Contenders, public_fields, warn_if_busy
+from bench.serving import Contenders, public_fields, settle, warn_if_busy
 
 CLIENTS = 4
 REQUESTS = 400
@@ -98,19 +96,6 @@ def places(db: Database) -> list[Place]:
             [HALF_SIDE_M, PLACES],
         ).fetchall()
     return [Place(int(r[0]), (float(r[1]), float(r[2]), float(r[3]), float(r[4]))) for r in rows]
-
-
-def settle(db: Database) -> None:
-    """No server pays for the load's after-effects: vacuumed (hint bits, visibility map), analysed, checkpointed.
-
-    Right after a load, autovacuum of ``layer_parcels`` and its archive and a
-    WAL checkpoint ran into the first timed pass (p95 ×8 for whoever came first).
-    """
-    database.execute(db, "VACUUM (ANALYZE) layer_parcels")
-    try:
-        database.execute(db, "CHECKPOINT")
-    except psycopg.Error as error:  # needs superuser or pg_checkpoint: a warning, not a failure
-        say(f"ogc: no CHECKPOINT before timing ({type(error).__name__}); the first pass may be noisier")
 
 
 def requests(contender: str, query: str, sample: list[Place]) -> list[str]:
@@ -304,7 +289,7 @@ def run(config: Config, db: Database) -> SectionResult:
     result.data = {"method": method(), "sizes": []}
     for n in config.sizes:
         ensure_loaded(db, n)
-        settle(db)
+        settle(db, "ogc")
         sample = places(db)
         series, supported = measure(db, sample, config.repeats(n))
         result.rows += table_rows(n, series)

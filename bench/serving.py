@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import servers
+import psycopg
+
+from bench import database, servers
 from bench.common import say
 from bench.database import Database
 from bench.load import BUSY_WARNING
@@ -23,6 +25,19 @@ def warn_if_busy(what: str) -> float:
     if busy > BUSY_WARNING:
         say(f"warning: other processes keep {busy:.0%} of the CPUs busy before {what}: figures will be noisy")
     return busy
+
+
+def settle(db: Database, section: str) -> None:
+    """No server pays for the load's after-effects: vacuumed (hint bits, visibility map), analysed, checkpointed.
+
+    Right after a load, autovacuum of ``layer_parcels`` and its archive and a
+    WAL checkpoint ran into the first timed pass (p95 ×8 for whoever came first).
+    """
+    database.execute(db, "VACUUM (ANALYZE) layer_parcels")
+    try:
+        database.execute(db, "CHECKPOINT")
+    except psycopg.Error as error:  # needs superuser or pg_checkpoint: a warning, not a failure
+        say(f"{section}: no CHECKPOINT before timing ({type(error).__name__}); the first pass may be noisier")
 
 
 def sql_sample(conn: Any, statement: Any, params: Any, size: Callable[[Any], int]) -> Sample:
