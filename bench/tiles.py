@@ -48,7 +48,6 @@ CACHED_REQUESTS = 2000
 GOAL_VS_SQL = 1.3
 GOAL_VS_TIPG = 1.0
 GOAL_MAX_KB = 500.0
-ORIGIN_M = 20037508.342789244  # half the Web-Mercator world
 TILESETS = ("parcels", "ioc")
 HEADERS = ("tileset", "N", "z", "tiles", "SQL p50", "SQL p95", "ours p50", "ours p95", "p95×SQL", "TiPg p50",
            "TiPg p95", "p95×TiPg", "max KB", "TiPg KB", "ours req/s")  # fmt: skip
@@ -81,7 +80,7 @@ class Cell:
 
 def densest(db: Database, z: int) -> list[tuple[int, int]]:
     """The tiles at zoom ``z`` with the most parcel centroids, ties broken by x then y."""
-    from tile_cache.grid import tile_size_m
+    from tile_cache.grid import ORIGIN_M, tile_size_m
 
     with db.connect() as conn:
         rows = conn.execute(

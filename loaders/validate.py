@@ -124,11 +124,10 @@ def check_duplicate_keys(layer: Layer, fids: np.ndarray, mapped: MappedTable, re
     columns = [mapped.columns[name] for name in layer.key]
     for i in np.flatnonzero(repeated).tolist():
         seen[tuple(column[i] for column in columns)].append(int(fids[i]))
-    for key, ids in seen.items():
-        if len(ids) > 1:
-            label = ", ".join(f"{n}={v}" for n, v in zip(layer.key, key, strict=True))
-            for fid in ids:
-                result.rejected.append(Problem(fid, "+".join(layer.key), f"duplicate key ({label}) shared by {ids}"))
+    for key, ids in seen.items():  # every key here is shared: only repeated rows were grouped
+        label = ", ".join(f"{n}={v}" for n, v in zip(layer.key, key, strict=True))
+        for fid in ids:
+            result.rejected.append(Problem(fid, "+".join(layer.key), f"duplicate key ({label}) shared by {ids}"))
 
 
 def parse_centrelines(fids: np.ndarray, wkt: list[Any], result: Validated) -> list[Any]:

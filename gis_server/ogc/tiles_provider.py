@@ -22,10 +22,10 @@ from gis_server.ogc.provider import field_schema
 from layers import registry
 from layers.registry import Geometry
 from tile_cache import grid, service, styles, tilejson
+from tile_cache.replies import MVT_TYPE
 
 SCHEME = "WebMercatorQuad"
 MVT_NAME = "mvt"
-MVT_TYPE = "application/vnd.mapbox-vector-tile"
 TILING_SCHEME_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 
 

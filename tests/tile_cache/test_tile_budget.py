@@ -15,9 +15,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tile_cache.grid import tile_size_m
-
-ORIGIN_M = 20037508.342789244
+from tile_cache.grid import ORIGIN_M, tile_size_m
 
 
 def densest_tile(z: int) -> morecantile.Tile:
