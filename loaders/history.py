@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,30 @@ def unchanged_since(layer_id: str, digest: str) -> Load | None:
     return latest if latest is not None and latest.sha256 == digest else None
 
 
-def begin(layer_id: str, source: str, digest: str, mode: str, options: dict[str, Any]) -> Load:
+def reserve(cursor: Any) -> tuple[int, datetime]:
+    """A load id and start time for a record written only when the load commits (a killed load leaves none)."""
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Load._meta.db_table])
+    return int(cursor.fetchone()[0]), timezone.now()
+
+
+def begin(
+    layer_id: str,
+    source: str,
+    digest: str,
+    mode: str,
+    options: dict[str, Any],
+    pk: int | None = None,
+    started_at: datetime | None = None,
+) -> Load:
     return Load.objects.create(
+        pk=pk,
         layer=layer_id,
         source=source,
         sha256=digest,
         mode=mode,
         options=options,
         user=current_user(),
-        started_at=timezone.now(),
+        started_at=started_at or timezone.now(),
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from tqdm import tqdm
 
-T = TypeVar("T")
+# Moves a bar on by a number of items.
+Advance = Callable[[int], object]
 
 
 class Progress:
@@ -23,9 +24,11 @@ class Progress:
         if self.enabled:
             tqdm.write(f"[{time.monotonic() - self.started:6.1f}s] {text}", file=sys.stderr)
 
-    def iterate(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
+    @contextmanager
+    def counter(self, total: int, label: str) -> Iterator[Advance]:
+        """A bar moved on by hand, from any thread (tqdm's update takes its own lock)."""
         if not self.enabled:
-            yield from items
+            yield lambda _done: None
             return
-        with tqdm(items, total=total, desc=label, unit="feat", file=sys.stderr, leave=False) as bar:
-            yield from bar
+        with tqdm(total=total, desc=label, unit="feat", file=sys.stderr, leave=False) as bar:
+            yield bar.update

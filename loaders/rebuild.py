@@ -10,11 +10,16 @@ grants, analyzes it, drops the old table and gives the new one the old
 names. Ids continue the old table's sequence, so
 an id is never reused and rollback can restore archived rows under theirs.
 
-It all happens in the caller's transaction, under its advisory lock: a
-failure or ``kill -9`` leaves the old table untouched, and readers, who wait
-on the rename's lock for an instant, see the old rows or the new ones.
-Tables with anything this swap would lose (triggers, rules, policies,
-dependent views, foreign keys, inheritance) are replaced the slow way.
+From the CLI (no enclosing transaction) the new table is created, filled and
+indexed before the load's transaction, on several connections at once (see
+``parallel``), under the layer's session advisory lock; only the swap itself
+(archive, constraints, grants, renames, the load record) is one transaction.
+Inside a caller's transaction (tests, nested atomics) every step runs there,
+one after another. Either way a failure or ``kill -9`` leaves the old table
+untouched (a half-built ``__next`` table is dropped by the next load), and
+readers, who wait on the rename's lock for an instant, see the old rows or the
+new ones. Tables with anything this swap would lose (triggers, rules,
+policies, dependent views, foreign keys, inheritance) are replaced the slow way.
 """
 
 from __future__ import annotations
@@ -97,13 +102,39 @@ def open_next(cursor: Any, layer: Layer, load_id: int) -> list[Index]:
 
 
 def close_next(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
-    """Index the filled table, give it the live table's grants and statistics, and swap it in."""
+    """Index the filled table, analyze it and swap it in, all on this cursor (inside the caller's transaction)."""
+    for statement in build_statements(layer, indexes):
+        cursor.execute(statement)
+    cursor.execute(analyze(layer))
+    swap_in(cursor, layer, indexes)
+
+
+def build_statements(layer: Layer, indexes: list[Index]) -> list[sql.Composed]:
+    """The live table's indexes, to build on the new table; GiST first, the longest to build, so that builds on
+    several connections end together."""
+    built = [(index.definition, _build(layer, index, number)) for number, index in enumerate(indexes)]
+    return [statement for _, statement in sorted(built, key=lambda pair: " USING gist " not in pair[0])]
+
+
+def analyze(layer: Layer) -> sql.Composed:
+    return sql.SQL("ANALYZE {}").format(sql.Identifier(next_table(layer)))
+
+
+def drop_next(layer: Layer) -> sql.Composed:
+    return sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(next_table(layer)))
+
+
+def swap_in(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
+    """Attach the key constraints to their built indexes, copy the grants and give the new table the live names."""
     fresh = sql.Identifier(next_table(layer))
     cursor.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN load_id DROP DEFAULT").format(fresh))
     for number, index in enumerate(indexes):
-        cursor.execute(_build(layer, index, number))
+        kind = _key_kind(index)
+        if kind:
+            temporary = sql.Identifier(_temporary_name(layer, number))
+            cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}").format(
+                fresh, temporary, sql.SQL(kind), temporary, _catalog(_timing(index))))  # fmt: skip
     _copy_grants(cursor, layer)
-    cursor.execute(sql.SQL("ANALYZE {}").format(fresh))
     _swap(cursor, layer, indexes)
 
 
@@ -124,10 +155,25 @@ def _temporary_name(layer: Layer, number: int) -> str:
     return f"{next_table(layer)}_{number}"
 
 
+def _key_kind(index: Index) -> str:
+    """PRIMARY KEY or UNIQUE for an index backing one (built as a plain unique index, attached at the swap, so it
+    can be built beside the others: ADD CONSTRAINT would lock the whole table); '' otherwise."""
+    definition = index.constraint_definition or ""
+    if not index.constraint:
+        return ""
+    return next((kind for kind in ("PRIMARY KEY", "UNIQUE") if definition.startswith(kind)), "")
+
+
+def _timing(index: Index) -> str:
+    """DEFERRABLE / INITIALLY DEFERRED, which pg_get_constraintdef writes after the column list."""
+    tail = (index.constraint_definition or "").rpartition(")")[2]
+    return tail if tail.strip().startswith("DEFERRABLE") else ""
+
+
 def _build(layer: Layer, index: Index, number: int) -> sql.Composed:
     """The live index (or its constraint) again, on the new table, under a temporary name."""
     fresh, temporary = sql.Identifier(next_table(layer)), sql.Identifier(_temporary_name(layer, number))
-    if index.constraint and index.constraint_definition:
+    if index.constraint and index.constraint_definition and not _key_kind(index):
         return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
             fresh, temporary, _catalog(index.constraint_definition)
         )

@@ -107,12 +107,12 @@ def extent(source: str, where: sql.Composable | None = None) -> sql.Composed:
     )
 
 
-def changed_extent(old_extent: Any, table: str = STAGE) -> tuple[sql.Composed, list[Any]]:
-    """Box around the rows a load removed or overwrote (``old_extent``) and the rows it staged in ``table``."""
-    statement = sql.SQL("SELECT {box} FROM (SELECT %s::geometry AS geom UNION ALL SELECT {box} FROM {stage}) g").format(
-        box=BOX, stage=sql.Identifier(table)
-    )
-    return statement, [old_extent]
+def changed_extent(old_extent: Any, staged_box: str | None) -> tuple[sql.Composed, list[Any]]:
+    """Box around the rows a load removed or overwrote (``old_extent``) and the box of the rows it writes."""
+    statement = sql.SQL(
+        "SELECT {box} FROM (SELECT %s::geometry AS geom UNION ALL SELECT ST_GeomFromText(%s, {srid})) g"
+    ).format(box=BOX, srid=sql.Literal(VN2000_SRID))
+    return statement, [old_extent, staged_box]
 
 
 def delete_all(layer: Layer) -> sql.Composed:

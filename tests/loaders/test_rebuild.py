@@ -86,3 +86,41 @@ def test_prepared_readers_follow_the_swap(scratch: Scratch) -> None:
         reader.join()
     assert not errors, errors
     assert seen == {count}
+
+
+def test_a_failure_on_a_build_connection_changes_nothing_and_leaves_no_table(scratch: Scratch) -> None:
+    """The new table is filled on several connections outside the load's transaction: a COPY refused there (here a
+    CHECK the file breaks, which the new table inherits) is one line, and the live table, the archive, the load
+    history and the locks are as they were."""
+    before = scratch.parcels_checksum()
+    archived, loads = (scratch.query(f"SELECT count(*) FROM {t}")[0][0] for t in ("layer_parcels_archive", "gis_load"))
+    with _connect(scratch.name, autocommit=True) as conn:
+        conn.execute("ALTER TABLE layer_parcels ADD CONSTRAINT gis_test_small CHECK (area < 0) NOT VALID")
+    try:
+        result = scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force",
+                             check=False)  # fmt: skip
+    finally:
+        with _connect(scratch.name, autocommit=True) as conn:
+            conn.execute("ALTER TABLE layer_parcels DROP CONSTRAINT gis_test_small")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "the database refused the change (IntegrityError)" in result.stderr
+    assert scratch.parcels_checksum() == before
+    assert scratch.query("SELECT count(*) FROM layer_parcels_archive")[0][0] == archived
+    assert scratch.query("SELECT count(*) FROM gis_load")[0][0] == loads
+    assert not scratch.query("SELECT 1 FROM pg_class WHERE relname LIKE 'layer_parcels\\_\\_next%%'")
+    assert not scratch.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")
+
+
+def test_a_table_left_by_a_killed_replace_is_dropped_by_the_next(scratch: Scratch) -> None:
+    """kill -9 after the new table was committed leaves it behind (the live table untouched); the next replace
+    starts from a clean one."""
+    with _connect(scratch.name, autocommit=True) as conn:
+        conn.execute("CREATE TABLE layer_parcels__next (LIKE layer_parcels INCLUDING ALL)")
+        conn.execute(
+            "INSERT INTO layer_parcels__next (ward_code, ward_2025_code, map_sheet, parcel_no, area, land_use, geom) "
+            "SELECT ward_code, ward_2025_code, map_sheet, parcel_no, area, land_use, geom FROM layer_parcels LIMIT 1"
+        )
+    _replace(scratch)
+    assert not scratch.query("SELECT 1 FROM pg_class WHERE relname LIKE 'layer_parcels\\_\\_next%%'")
+    latest = scratch.latest_load()
+    assert scratch.query("SELECT count(*) = count(*) FILTER (WHERE load_id = %s) FROM layer_parcels", (latest,))[0][0]
