@@ -11,8 +11,9 @@ names. Ids continue the old table's sequence, so
 an id is never reused and rollback can restore archived rows under theirs.
 
 From the CLI (no enclosing transaction) the new table is created, filled and
-indexed before the load's transaction, on several connections at once (see
-``parallel``), under the layer's session advisory lock; only the swap itself
+indexed before the load's transaction (its indexes built on several
+connections at once, see ``parallel``), under the layer's session advisory
+lock; only the swap itself
 (archive, constraints, grants, renames, the load record) is one transaction.
 Inside a caller's transaction (tests, nested atomics) every step runs there,
 one after another. Either way a failure or ``kill -9`` leaves the old table

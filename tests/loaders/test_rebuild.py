@@ -6,6 +6,8 @@ import json
 import threading
 from typing import Any
 
+import pytest
+
 from tests.loaders.conftest import Scratch, _connect
 
 SHAPE = (
@@ -88,22 +90,49 @@ def test_prepared_readers_follow_the_swap(scratch: Scratch) -> None:
     assert seen == {count}
 
 
-def test_a_failure_on_a_build_connection_changes_nothing_and_leaves_no_table(scratch: Scratch) -> None:
-    """The new table is filled on several connections outside the load's transaction: a COPY refused there (here a
-    CHECK the file breaks, which the new table inherits) is one line, and the live table, the archive, the load
-    history and the locks are as they were."""
+# What the live table gets for the failing run, and how to take it off again; the new table inherits it.
+_BREAKERS = {
+    # the COPY (outside the load's transaction) is refused: a CHECK every row of the file breaks
+    "copy": (
+        ["ALTER TABLE layer_parcels ADD CONSTRAINT gis_test_small CHECK (area < 0) NOT VALID"],
+        ["ALTER TABLE layer_parcels DROP CONSTRAINT gis_test_small"],
+        "IntegrityError",
+    ),
+    # an index build on one of the parallel connections fails: its function refuses ids the live rows lack
+    "index": (
+        [
+            "CREATE FUNCTION gis_test_refuse(bigint, bigint) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS "
+            "$$ BEGIN IF $1 > $2 THEN RAISE EXCEPTION 'refused'; END IF; RETURN $1; END $$",
+            "DO $$ BEGIN EXECUTE format('CREATE INDEX gis_test_refusing ON layer_parcels (gis_test_refuse(id, %s))', "
+            "(SELECT max(id) FROM layer_parcels)); END $$",
+        ],
+        ["DROP INDEX gis_test_refusing", "DROP FUNCTION gis_test_refuse"],
+        "ProgrammingError",
+    ),
+}
+
+
+@pytest.mark.parametrize("step", sorted(_BREAKERS))
+def test_a_failure_while_building_the_new_table_changes_nothing_and_leaves_no_table(
+    scratch: Scratch, step: str
+) -> None:
+    """The new table is filled and indexed outside the load's transaction: a failure there is one line, and the
+    live table, the archive, the load history and the locks are as they were."""
     before = scratch.parcels_checksum()
     archived, loads = (scratch.query(f"SELECT count(*) FROM {t}")[0][0] for t in ("layer_parcels_archive", "gis_load"))
+    setup, teardown, error = _BREAKERS[step]
     with _connect(scratch.name, autocommit=True) as conn:
-        conn.execute("ALTER TABLE layer_parcels ADD CONSTRAINT gis_test_small CHECK (area < 0) NOT VALID")
+        for statement in setup:
+            conn.execute(statement)
     try:
         result = scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force",
                              check=False)  # fmt: skip
     finally:
         with _connect(scratch.name, autocommit=True) as conn:
-            conn.execute("ALTER TABLE layer_parcels DROP CONSTRAINT gis_test_small")
+            for statement in teardown:
+                conn.execute(statement)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "the database refused the change (IntegrityError)" in result.stderr
+    assert result.stderr.count("\n") == 1 and f"the database refused the change ({error})" in result.stderr
     assert scratch.parcels_checksum() == before
     assert scratch.query("SELECT count(*) FROM layer_parcels_archive")[0][0] == archived
     assert scratch.query("SELECT count(*) FROM gis_load")[0][0] == loads
