@@ -15,7 +15,7 @@ SHAPE = (
     "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'layer_parcels'::regclass "
     "UNION ALL SELECT attname, format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text "
     "|| ' ' || attgenerated::text || ' ' || atthasdef FROM pg_attribute "
-    "WHERE attrelid = 'layer_parcels'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY 1"
+    "WHERE attrelid = 'layer_parcels'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY 1, 2"
 )
 
 
