@@ -85,8 +85,11 @@ def copy_types(layer: Layer, table: str = STAGE) -> list[str]:
     return [wire for _, wire in _copy_columns(layer, table)]
 
 
-def lock(layer: Layer) -> tuple[str, list[Any]]:
-    return "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_CLASS, layer.id]
+def lock(layer: Layer, scope: str = "xact_lock") -> tuple[str, list[Any]]:
+    """The layer's advisory lock: ``xact_lock`` (released at the end of the transaction), ``lock`` (held by the
+    session until ``unlock`` or disconnection: a killed load leaves none) or ``unlock``."""
+    function = {"xact_lock": "pg_advisory_xact_lock", "lock": "pg_advisory_lock", "unlock": "pg_advisory_unlock"}
+    return f"SELECT {function[scope]}(%s, hashtext(%s))", [LOCK_CLASS, layer.id]
 
 
 def assign_ward_2025(layer: Layer, wards_2025_table: str, table: str = STAGE) -> tuple[sql.Composed, list[Any]] | None:

@@ -103,14 +103,13 @@ def _layer_lock(layer: registry.Layer) -> Iterator[None]:
     if connection.in_atomic_block:
         yield
         return
-    statement, params = staging.lock(layer)
     with connection.cursor() as cursor:
-        cursor.execute(statement.replace("pg_advisory_xact_lock", "pg_advisory_lock"), params)
+        cursor.execute(*staging.lock(layer, "lock"))
     try:
         yield
     finally:
         with suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(statement.replace("pg_advisory_xact_lock", "pg_advisory_unlock"), params)
+            cursor.execute(*staging.lock(layer, "unlock"))
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
 
+from loaders.staging import LOCK_CLASS
 from tests.loaders.conftest import Scratch, _connect
 
 SHAPE = (
@@ -153,3 +155,19 @@ def test_a_table_left_by_a_killed_replace_is_dropped_by_the_next(scratch: Scratc
     assert not scratch.query("SELECT 1 FROM pg_class WHERE relname LIKE 'layer_parcels\\_\\_next%%'")
     latest = scratch.latest_load()
     assert scratch.query("SELECT count(*) = count(*) FILTER (WHERE load_id = %s) FROM layer_parcels", (latest,))[0][0]
+
+
+def test_the_layer_lock_is_held_while_the_new_table_is_built(scratch: Scratch) -> None:
+    """The new table is filled and indexed before the load's transaction: the layer's advisory lock (a session
+    lock there) must already keep other loads and rollbacks of the layer out."""
+    process = scratch.spawn("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force")
+    deadline, building = time.monotonic() + 60, False
+    while time.monotonic() < deadline and process.poll() is None and not building:
+        building = bool(scratch.query("SELECT 1 FROM pg_class WHERE relname = 'layer_parcels__next'"))
+        time.sleep(0.01)
+    assert building, "never saw the new table being built"
+    with _connect(scratch.name) as other:
+        taken = other.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext('parcels'))", (LOCK_CLASS,)).fetchone()
+    assert taken == (False,), "another session could take the layer's lock during the build"
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
