@@ -24,7 +24,7 @@ from loaders.mapping import MappedTable, Problem, map_fields
 from loaders.profile import MappingProfile, load_profile
 from loaders.progress import Progress
 from loaders.read import SourceTable
-from loaders.reproject import source_crs, to_vn2000
+from loaders.reproject import source_crs, start_vn2000, to_vn2000
 from loaders.rightofway import derive_right_of_way
 from loaders.validate import Validated, validate
 
@@ -127,18 +127,20 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     profile = load_profile(options.mapping, layer)
     progress.note(f"reading {path.name}")
     source = read(layer, path, options, profile)
-    decoded = decode_text(source.columns, source.raw_text, options.encoding)
     geoms = shapely.from_wkb(source.wkb)
-    # The raw WKB and undecoded text are not needed again: let them go (≈1 GB at a million parcels).
-    source = dataclasses.replace(source, wkb=np.empty(0, dtype=object), columns={})
-    memory.give_back()
     src = source_crs(source.crs, options.crs, geoms[~shapely.is_missing(geoms)], path.name)
     progress.note(f"{len(source.fids)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
-    geoms = to_vn2000(geoms, src)
+    # PROJ works on the other core while the text is decoded and mapped; ``geoms`` is reprojected in place.
+    reprojected = start_vn2000(geoms, src)
+    decoded = decode_text(source.columns, source.raw_text, options.encoding)
+    # The raw WKB and undecoded text are not needed again: let them go (≈1 GB at a million parcels).
+    source = dataclasses.replace(source, wkb=np.empty(0, dtype=object), columns={})
     memory.give_back()
     mapped = map_fields(layer, decoded.columns, source.fids, path.name, profile)
     encoding = {"encoding": decoded.encoding, "converted_values": decoded.converted, "encoding_reason": decoded.reason}
     del decoded
+    geoms = reprojected()
+    memory.give_back()
     derived = derive_right_of_way(layer, source.fids, geoms, mapped)
     del geoms  # ``derived.geoms`` is the same array, or holds the derived rights of way
     checked = validate(layer, source.fids, derived.geoms, mapped)

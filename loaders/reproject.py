@@ -6,7 +6,10 @@ coordinates look like VN-2000 TM-3 (the usual case for cadastral exports).
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
@@ -15,7 +18,7 @@ from pyproj.exceptions import CRSError
 
 from gis_server.errors import UsageError
 from layers import crs as vn
-from loaders.blocks import map_blocks
+from loaders import blocks
 
 ALIASES = {"vn2000-hcm": vn.VN2000_PROJ4, "vn2000": vn.VN2000_PROJ4}
 
@@ -112,11 +115,41 @@ def pin_vn2000_datum(src: CRS) -> CRS:
 
 def to_vn2000(geoms: np.ndarray, src: CRS) -> np.ndarray:
     """Transform geometries into VN-2000 TM-3 through the pinned EPSG:6960 Helmert."""
+    return start_vn2000(np.array(geoms, dtype=object), src)()
+
+
+def start_vn2000(owned: np.ndarray, src: CRS) -> Callable[[], np.ndarray]:
+    """Start the datum shift in threads; the function returned waits for it and returns ``owned``, its
+    geometries replaced, block by block, by their reprojections (so the old ones go as the new ones come).
+
+    At a million parcels PROJ takes 2.2 s of the 3.7 s (the rest is reading out
+    and writing back coordinates, holding the GIL); PROJ does not hold it, so
+    the caller can decode and map the attributes meanwhile, on the other core.
+    The coordinates are 2D, as ``shapely.transform`` gives by default.
+    """
     if is_vn2000_tm3(src):
-        return geoms
+        return lambda: owned
     transformer = vn.transformer_from(pin_vn2000_datum(src))
+    coords = shapely.get_coordinates(owned)
+    cuts = np.linspace(0, len(coords), blocks.workers() + 1).astype(np.int64)
 
-    def shift(block: np.ndarray) -> np.ndarray:
-        return shapely.transform(block, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    def shift(start: int, stop: int) -> None:
+        coords[start:stop, 0], coords[start:stop, 1] = transformer.transform(
+            coords[start:stop, 0], coords[start:stop, 1]
+        )
 
-    return map_blocks(shift, geoms)
+    pool = ThreadPoolExecutor(max_workers=blocks.workers(), thread_name_prefix="gis-proj")
+    shifted = [pool.submit(shift, int(a), int(b)) for a, b in itertools.pairwise(cuts) if b > a]
+    pool.shutdown(wait=False)
+
+    def finish() -> np.ndarray:
+        for future in shifted:
+            future.result()
+        ends = np.cumsum(shapely.get_num_coordinates(owned))
+        for start in range(0, len(owned), blocks.BLOCK):
+            stop = min(start + blocks.BLOCK, len(owned))
+            first = int(ends[start - 1]) if start else 0
+            owned[start:stop] = shapely.set_coordinates(owned[start:stop].copy(), coords[first : int(ends[stop - 1])])
+        return owned
+
+    return finish

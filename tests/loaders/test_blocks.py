@@ -46,3 +46,35 @@ def test_hull_vertices_by_blocks_equal_the_whole(monkeypatch: pytest.MonkeyPatch
     for name in ("coords", "start", "count"):
         assert np.array_equal(getattr(whole, name), getattr(split, name)), name
     assert np.array_equal(split.vertices(np.arange(2500), 4)[:, :, 0].min(axis=1), shapely.bounds(geoms)[:, 0])
+
+
+@pytest.mark.parametrize("block", [1, 3, 10**6])
+def test_reprojection_equals_shapely_transform_for_every_kind_of_geometry(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The datum shift reads out all coordinates, shifts them in threads and writes them back block by block:
+    the same 2D result as ``shapely.transform`` with the same transformer, missing and empty features kept,
+    and the caller's array untouched."""
+    from layers import crs as vn
+
+    ring = [(106.64, 10.79), (106.65, 10.79), (106.65, 10.80), (106.64, 10.80)]
+    hole = [(106.642, 10.792), (106.643, 10.792), (106.643, 10.793)]
+    geoms = np.array(
+        [
+            shapely.Polygon(ring, [hole]),
+            None,
+            shapely.MultiPolygon([shapely.Polygon(ring), shapely.box(106.66, 10.81, 106.67, 10.82)]),
+            shapely.Polygon(),
+            shapely.LineString(ring),
+            shapely.Point(106.645, 10.795, 7.0),
+            *_squares(20),
+        ],
+        dtype=object,
+    )
+    before = shapely.to_wkb(geoms)
+    shift = vn.transformer_from(CRS.from_epsg(4326))
+    expected = shapely.transform(geoms, lambda xy: np.column_stack(shift.transform(xy[:, 0], xy[:, 1])))
+    monkeypatch.setattr(blocks, "BLOCK", block)
+    got = to_vn2000(geoms, CRS.from_epsg(4326))
+    assert list(shapely.to_wkb(got)) == list(shapely.to_wkb(expected))
+    assert list(shapely.to_wkb(geoms)) == list(before)
