@@ -8,6 +8,7 @@ failed or killed run leaves the live table exactly as it was.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,9 +190,14 @@ def _quality(layer: registry.Layer, fids: np.ndarray, checked: Validated, mapped
             *quality.area_gaps(layer, kept_fids, kept_geoms, areas),
         ]
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gis-quality")
-    future = pool.submit(warnings)
-    pool.shutdown(wait=False)  # the check runs on; whoever needs its result waits on the future
+    return _in_background(warnings)
+
+
+def _in_background[T](func: Callable[..., T], *args: Any) -> Future[T]:
+    """``func(*args)`` in a thread of its own; whoever needs the result waits on the future."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gis-background")
+    future = pool.submit(func, *args)
+    pool.shutdown(wait=False)
     return future
 
 
@@ -244,14 +250,15 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     mode = _check_mode(layer, options.mode)
     if not path.exists():
         raise UsageError(f"{path}: no such file")
-    digest = history.sha256(path)
-    previous = None if options.force or options.dry_run else history.unchanged_since(layer.id, digest)
+    # The file's SHA-256 (hashlib drops the GIL) is read beside the load, and first only when it decides.
+    digest = _in_background(history.sha256, path)
+    previous = None if options.force or options.dry_run else history.unchanged_since(layer.id, digest.result())
     if previous is not None:
         message = f"{layer.id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
         return LoadResult(layer.id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
     progress = Progress(options.progress)
     ready = prepare(layer, path, options, progress)
-    ready.digest = digest
+    ready.digest = digest.result()
     # Without --strict the warnings cannot stop the load: let the database work while they are computed.
     warnings = ready.warnings if options.strict or options.dry_run else []
     result = LoadResult(
