@@ -209,9 +209,9 @@ def _drop_next(layer: registry.Layer) -> None:
 def _fill_ward_2025(cursor: Any, layer: registry.Layer, ready: Prepared, table: str) -> None:
     """Only when a staged row lacks its 2025 ward: the UPDATE scans every staged row even when none matches."""
     derive = staging.assign_ward_2025(layer, registry.WARDS_2025.table, table)
-    values = ready.mapped.columns.get("ward_2025_code")
     if derive is None:
         return
+    values = ready.mapped.columns.get("ward_2025_code")
     if values is None or any(values[i] is None for i in ready.checked.keep.tolist()):
         cursor.execute(*derive)
 
