@@ -111,10 +111,19 @@ def close_next(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
 
 
 def build_statements(layer: Layer, indexes: list[Index]) -> list[sql.Composed]:
-    """The live table's indexes, to build on the new table; GiST first, the longest to build, so that builds on
+    """The live table's indexes, to build on the new table; the longest to build first, so that builds on
     several connections end together."""
     built = [(index.definition, _build(layer, index, number)) for number, index in enumerate(indexes)]
-    return [statement for _, statement in sorted(built, key=lambda pair: " USING gist " not in pair[0])]
+    return [statement for _, statement in sorted(built, key=lambda pair: _build_rank(pair[0]))]
+
+
+def _build_rank(definition: str) -> int:
+    """A rough order of build cost: GiST (geometry), then B-trees over an expression or several columns (an
+    expression is computed per row, several keys compare longer), then single columns."""
+    if " USING gist " in definition:
+        return 0
+    keys = definition.partition(" USING ")[2].partition("(")[2]
+    return 1 if "(" in keys or "," in keys else 2
 
 
 def analyze(layer: Layer) -> sql.Composed:

@@ -105,3 +105,27 @@ def test_web_mercator_copy_is_kept_by_the_database() -> None:
             f"SELECT max(ST_HausdorffDistance(ST_Transform(geom, 3857), geom_3857)) FROM {Ward._meta.db_table}"
         )
         assert cursor.fetchone()[0] == pytest.approx(0, abs=1e-6)
+
+
+FOLD_SAMPLES = ["Đường Hoàng Văn Thụ", "125/7 LÊ VĂN SỸ, Phường 13", "hẻm 32  Cộng Hòa", "Ấp Đông", "", "Trường Chinh"]
+
+
+@pytest.mark.django_db
+def test_database_fold_matches_python_fold() -> None:
+    """Address and street search compare gis_fold in SQL with vocabulary.fold in Python (single spaces aside)."""
+    from layers import vocabulary
+
+    with connection.cursor() as cursor:
+        for text in FOLD_SAMPLES:
+            cursor.execute("SELECT gis_fold(%s)", [text])
+            assert " ".join(cursor.fetchone()[0].split()) == vocabulary.fold(text), text
+
+
+@pytest.mark.django_db
+def test_database_fold_is_inlined() -> None:
+    """PostgreSQL inlines gis_fold (0007): no SQL-function call per row in the address index build or a search."""
+    table = registry.get("parcels").table
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) SELECT gis_fold(address) FROM {table}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert plan["Output"] == ["lower(gis_unaccent('unaccent'::regdictionary, address))"]

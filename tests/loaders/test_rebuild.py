@@ -171,3 +171,17 @@ def test_the_layer_lock_is_held_while_the_new_table_is_built(scratch: Scratch) -
     assert taken == (False,), "another session could take the layer's lock during the build"
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
+
+
+def test_builds_start_with_the_longest() -> None:
+    """GiST first, then expression and multi-column B-trees, single columns last: side by side, they end together."""
+    from loaders.rebuild import _build_rank
+
+    definitions = [
+        "CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id)",
+        "CREATE INDEX p_fold ON public.p USING btree (gis_fold(address) text_pattern_ops)",
+        "CREATE UNIQUE INDEX p_key ON public.p USING btree (ward_code, map_sheet, parcel_no)",
+        "CREATE INDEX p_geom ON public.p USING gist (geom)",
+    ]
+    names = [d.partition(" INDEX ")[2].split()[0] for d in sorted(definitions, key=_build_rank)]
+    assert names == ["p_geom", "p_fold", "p_key", "p_pkey"]
