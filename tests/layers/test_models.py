@@ -129,3 +129,21 @@ def test_database_fold_is_inlined() -> None:
         cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) SELECT gis_fold(address) FROM {table}")
         plan = cursor.fetchone()[0][0]["Plan"]
     assert plan["Output"] == ["lower(gis_unaccent('unaccent'::regdictionary, address))"]
+
+
+@pytest.mark.django_db
+def test_fold_migration_leaves_the_old_definition_for_an_ordinary_role() -> None:
+    """On a managed database (no superuser) 0007 must not fail the migrations: it keeps 0005's wrapper."""
+    import importlib
+
+    inlinable = importlib.import_module("layers.migrations.0007_inlinable_fold").INLINABLE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('gis_fold(text)'::regprocedure)")
+        before = cursor.fetchone()[0]
+        cursor.execute("CREATE ROLE gis_fold_probe NOSUPERUSER")
+        cursor.execute("GRANT CREATE, USAGE ON SCHEMA public TO gis_fold_probe")
+        cursor.execute("SET LOCAL ROLE gis_fold_probe")
+        cursor.execute(inlinable)
+        cursor.execute("RESET ROLE")
+        cursor.execute("SELECT pg_get_functiondef('gis_fold(text)'::regprocedure)")
+        assert cursor.fetchone()[0] == before
