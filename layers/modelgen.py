@@ -73,7 +73,9 @@ def build_archive_model(layer: Layer, module: str) -> type[models.Model]:
         attrs["centreline"] = models.MultiLineStringField(srid=layer.srid, null=True, blank=True)
     attrs["row_id"] = models.BigIntegerField(help_text="id of the row in the live table")
     attrs["load_id"] = models.BigIntegerField(null=True, blank=True, db_index=True, help_text="Load that wrote it")
-    attrs["archived_by"] = models.BigIntegerField(db_index=True, help_text="Load that replaced or overwrote it")
+    # The partition key (see loaders.archive): a partition per load, no index needed.
+    attrs["archived_by"] = models.BigIntegerField(help_text="Load that replaced or overwrote it")
+    attrs["pk"] = models.CompositePrimaryKey("archived_by", "row_id")
     attrs["Meta"] = type("Meta", (), {"app_label": "layers", "db_table": f"{layer.table}_archive"})
     return type(f"{layer.model_name}Archive", (models.Model,), attrs)
 

@@ -3,6 +3,10 @@
 Each layer table ``layer_x`` has ``layer_x_archive`` with the same attributes
 and geometry, the live row's id (``row_id``), the load that wrote the row
 (``load_id``) and the load that replaced or overwrote it (``archived_by``).
+The archive is partitioned by ``archived_by``, one partition per load
+(``layer_x_archive_<load>``): a replace attaches the table it replaced
+(``retire``), other loads insert into a partition opened for them, and a
+rollback drops the partition it restored.
 """
 
 from __future__ import annotations
@@ -17,6 +21,17 @@ from loaders.staging import BOX, STAGE, data_columns
 
 def archive_table(layer: Layer) -> str:
     return f"{layer.table}_archive"
+
+
+def partition_table(layer: Layer, load_id: int) -> str:
+    return f"{archive_table(layer)}_{int(load_id)}"
+
+
+def open_partition(layer: Layer, load_id: int) -> sql.Composed:
+    """The partition a load's archived rows go to, for loads that archive row by row (upsert, in-place replace)."""
+    return sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES IN ({})").format(
+        sql.Identifier(partition_table(layer, load_id)), sql.Identifier(archive_table(layer)), sql.Literal(int(load_id))
+    )
 
 
 def _names(names: list[str], prefix: str = "") -> sql.Composed:
@@ -87,5 +102,8 @@ def restore_archived(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any
     return statement, [load_id]
 
 
-def forget_archived(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+def forget_archived(layer: Layer, load_id: int, partitioned: bool) -> tuple[sql.Composed, list[Any]]:
+    """The restored rows leave the archive: their partition goes whole (a replace's may hold a million rows)."""
+    if partitioned:
+        return sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(partition_table(layer, load_id))), []
     return sql.SQL("DELETE FROM {} WHERE archived_by = %s").format(sql.Identifier(archive_table(layer))), [load_id]

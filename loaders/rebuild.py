@@ -102,12 +102,12 @@ def open_next(cursor: Any, layer: Layer, load_id: int) -> list[Index]:
     return indexes
 
 
-def close_next(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
+def close_next(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None) -> None:
     """Index the filled table, analyze it and swap it in, all on this cursor (inside the caller's transaction)."""
     for statement in build_statements(layer, indexes):
         cursor.execute(statement)
     cursor.execute(analyze(layer))
-    swap_in(cursor, layer, indexes)
+    swap_in(cursor, layer, indexes, retiring)
 
 
 def build_statements(layer: Layer, indexes: list[Index]) -> list[sql.Composed]:
@@ -134,8 +134,9 @@ def drop_next(layer: Layer) -> sql.Composed:
     return sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(next_table(layer)))
 
 
-def swap_in(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
-    """Attach the key constraints to their built indexes, copy the grants and give the new table the live names."""
+def swap_in(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None) -> None:
+    """Attach the key constraints to their built indexes, copy the grants and give the new table the live names;
+    the old table becomes load ``retiring``'s archive partition (``retire``), or is dropped when None."""
     fresh = sql.Identifier(next_table(layer))
     cursor.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN load_id DROP DEFAULT").format(fresh))
     for number, index in enumerate(indexes):
@@ -145,7 +146,7 @@ def swap_in(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
             cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}").format(
                 fresh, temporary, sql.SQL(kind), temporary, _catalog(_timing(index))))  # fmt: skip
     _copy_grants(cursor, layer)
-    _swap(cursor, layer, indexes)
+    _swap(cursor, layer, indexes, retiring)
 
 
 def next_table(layer: Layer) -> str:
@@ -199,14 +200,19 @@ def _copy_grants(cursor: Any, layer: Layer) -> None:
         cursor.execute(sql.SQL("GRANT {} ON {} TO {}").format(_catalog(privilege), fresh, _catalog(grantee)))
 
 
-def _swap(cursor: Any, layer: Layer, indexes: list[Index]) -> None:
-    """Drop the old table and give the new one its names: table, indexes, constraints, sequence and its position."""
+def _swap(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None) -> None:
+    """Retire or drop the old table and give the new one its names: table, indexes, constraints, sequence."""
+    from loaders import retire
+
     live, fresh = sql.Identifier(layer.table), sql.Identifier(next_table(layer))
     cursor.execute(_SEQUENCE_NAME, {"t": layer.table})
     sequence = _catalog(cursor.fetchone()[0])
     cursor.execute(_SEQUENCE_NAME, {"t": next_table(layer)})
     fresh_sequence = _catalog(cursor.fetchone()[0])
-    cursor.execute(sql.SQL("DROP TABLE {}").format(live))
+    if retiring is None:
+        cursor.execute(sql.SQL("DROP TABLE {}").format(live))
+    else:
+        retire.retire(cursor, layer, retiring, indexes)
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(fresh, live))
     cursor.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(fresh_sequence, sequence))
     for number, index in enumerate(indexes):

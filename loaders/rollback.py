@@ -17,7 +17,7 @@ from django.utils import timezone
 from gis_server.errors import UsageError
 from layers import registry
 from layers.models import Load
-from loaders import archive, history, staging
+from loaders import archive, history, retire, staging
 from tile_cache.purge import after_load
 
 
@@ -43,7 +43,7 @@ def _rollback_rows(cursor: Any, layer: registry.Layer, load_id: int) -> tuple[di
     removed = cursor.rowcount
     cursor.execute(*archive.restore_archived(layer, load_id))
     restored = cursor.rowcount
-    cursor.execute(*archive.forget_archived(layer, load_id))
+    cursor.execute(*archive.forget_archived(layer, load_id, retire.partitioned(cursor, layer)))
     return {"removed": removed, "restored": restored}, extent
 
 

@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 from layers import registry
-from loaders import archive, history, parallel, rebuild, staging
+from loaders import archive, history, parallel, rebuild, retire, staging
 from loaders.progress import Advance, Progress
 from tile_cache.purge import after_load
 
@@ -76,11 +76,14 @@ def _commit(
             _fill_ward_2025(cursor, layer, ready, target.table)
         progress.note(f"swapping into {layer.table} ({mode})")
         old_extent = _old_extent(cursor, layer, mode)
-        if mode != "append":
+        retires = target.indexes is not None and retire.partitioned(cursor, layer)
+        if mode != "append" and not retires:  # else the old table becomes the archive partition in the swap
+            if retire.partitioned(cursor, layer):
+                cursor.execute(archive.open_partition(layer, load.pk))
             cursor.execute(*archive.archive_rows(layer, load.pk, keyed=mode == "upsert"))
         cursor.execute(*staging.changed_extent(old_extent, _staged_box(ready)))
         changed = cursor.fetchone()[0]
-        written = target.write(cursor, layer, load.pk, mode, len(ready.checked.keep))
+        written = target.write(cursor, layer, load.pk, mode, len(ready.checked.keep), retires)
         if target.kept:
             result.notes["replace"] = f"{layer.table} has {target.kept}: rows were replaced in place (slower)"
         result.counts["written"] = written
@@ -131,10 +134,12 @@ class _Target:
         cursor.execute(staging.create_stage(layer))
         return cls(staging.STAGE, None, kept)
 
-    def write(self, cursor: Any, layer: registry.Layer, load_id: int, mode: str, copied: int) -> int:
-        """Swap the new table in, or change the live table from the stage; returns the rows written."""
+    def write(self, cursor: Any, layer: registry.Layer, load_id: int, mode: str, copied: int, retires: bool) -> int:
+        """Swap the new table in (the old one becoming the load's archive partition when ``retires``, else dropped:
+        its rows were archived by copy), or change the live table from the stage; returns the rows written."""
         if self.indexes is not None:
-            (rebuild.swap_in if self.built else rebuild.close_next)(cursor, layer, self.indexes)
+            retiring = load_id if retires else None
+            (rebuild.swap_in if self.built else rebuild.close_next)(cursor, layer, self.indexes, retiring)
             return copied
         if mode == "replace":
             cursor.execute(staging.delete_all(layer))
