@@ -23,6 +23,7 @@ EXAMPLES = """examples (one per format):
   gis load parcels thua_dat.shp --dry-run --json                validate only, machine-readable report
   gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
   gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
+  gis loads prune --keep 5                                      keep the replaced rows of the 5 latest loads per layer
   gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     folder.add_argument("--mode", choices=MODES, help="as for 'gis load'")
     folder.add_argument("--crs", help="as for 'gis load'")
     _output_arguments(folder)
-    loads = commands.add_parser("loads", help="load history: list, show, rollback")
+    loads = commands.add_parser("loads", help="load history: list, show, rollback, prune")
     actions = loads.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="recent loads, newest first")
     listing.add_argument("--layer")
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("id", type=int)
         _output_arguments(action)
     listing.add_argument("--json", action="store_true", help="print as JSON")
+    pruning = actions.add_parser("prune", help="drop the archived rows of all but the N latest archiving loads")
+    pruning.add_argument("--keep", type=int, required=True, help="per layer, the loads that stay undoable")
+    pruning.add_argument("--layer", help="one layer (default: every layer)")
+    _output_arguments(pruning)
     tiles = commands.add_parser("tiles", help="raster tile cache (MapProxy): seed the district")
     tile_actions = tiles.add_subparsers(dest="action", required=True)
     seeding = tile_actions.add_parser("seed", help="render the district's raster tiles into the cache")

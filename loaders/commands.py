@@ -59,6 +59,10 @@ def loads(args: argparse.Namespace) -> dict[str, Any]:
         return list_loads(args.layer, args.limit)
     if args.action == "show":
         return show_load(args.id)
+    if args.action == "prune":
+        from loaders.prune import prune
+
+        return prune(args.keep, args.layer)
     return rollback_module.rollback(args.id)
 
 

@@ -18,6 +18,7 @@ from gis_server.errors import UsageError
 from layers import registry
 from layers.models import Load
 from loaders import archive, history, retire, staging
+from loaders.prune import refuse_if_pruned
 from tile_cache.purge import after_load
 
 
@@ -55,6 +56,7 @@ def rollback(load_id: int) -> dict[str, Any]:
         load = Load.objects.select_for_update().filter(pk=load_id).first() or _load(load_id)
         if load.status != "done" or load.mode == "rollback":
             raise UsageError(f"load {load_id} is {load.status} ({load.mode}); only a completed load can be rolled back")
+        refuse_if_pruned(load)
         if load.layer in {r.id for r in registry.RASTERS}:
             counts, extent = rollback_raster(load), load.changed_extent
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 from django.db import connection
@@ -61,6 +62,24 @@ def test_an_upsert_archives_into_a_partition_of_its_own(scratch: Scratch) -> Non
     ]
     scratch.gis("loads", "rollback", str(load), "--quiet")
     assert scratch.query(LIVE)[0] == before
+
+
+def test_prune_keeps_the_newest_archives_and_refuses_to_roll_back_a_pruned_load(scratch: Scratch) -> None:
+    for _ in range(3):
+        scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    newest = scratch.latest_load()
+    partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'layer_parcels_archive'::regclass"
+    assert scratch.query(partitions)[0][0] >= 3
+    report = json.loads(scratch.gis("loads", "prune", "--keep", "2", "--layer", "parcels", "--json").stdout)
+    assert scratch.query(partitions) == [(2,)]
+    assert newest - 2 in report["pruned"]["parcels"] and newest - 1 not in report["pruned"]["parcels"]
+    assert report["freed_bytes"] > 0
+    before = scratch.query(LIVE)[0]
+    refused = scratch.gis("loads", "rollback", str(newest - 2), check=False)
+    assert refused.returncode == 2 and "pruned" in refused.stderr
+    assert scratch.query(LIVE)[0] == before, "a refused rollback changes nothing"
+    scratch.gis("loads", "rollback", str(newest), "--quiet")  # the kept ones still roll back
+    assert scratch.query(LIVE)[0] != before
 
 
 @pytest.mark.django_db
