@@ -6,6 +6,7 @@ from typing import Any
 
 from gis_server.errors import UsageError
 from layers.models import Load
+from loaders.prune import PRUNED
 
 
 def _summary(load: Load) -> dict[str, Any]:
@@ -21,15 +22,15 @@ def _summary(load: Load) -> dict[str, Any]:
         "finished_at": load.finished_at.isoformat() if load.finished_at else None,
         "counts": load.counts,
         "changed_extent": list(load.changed_extent.extent) if load.changed_extent else None,
+        "archive_pruned_at": load.report.get(PRUNED),  # no rollback any more
     }
 
 
 def _line(item: dict[str, Any]) -> str:
     counts = " ".join(f"{k}={v}" for k, v in item["counts"].items())
     when = item["started_at"][:19].replace("T", " ")
-    return (
-        f"{item['id']:>5}  {when}  {item['layer']:16} {item['mode']:8} {item['status']:12} {counts}  {item['source']}"
-    )
+    status = f"{item['status']}, pruned" if item["archive_pruned_at"] else item["status"]
+    return f"{item['id']:>5}  {when}  {item['layer']:16} {item['mode']:8} {status:12} {counts}  {item['source']}"
 
 
 def list_loads(layer: str | None, limit: int) -> dict[str, Any]:

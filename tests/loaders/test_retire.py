@@ -74,6 +74,8 @@ def test_prune_keeps_the_newest_archives_and_refuses_to_roll_back_a_pruned_load(
     assert scratch.query(partitions) == [(2,)]
     assert newest - 2 in report["pruned"]["parcels"] and newest - 1 not in report["pruned"]["parcels"]
     assert report["freed_bytes"] > 0
+    listed = scratch.gis("loads", "list", "--layer", "parcels", "--limit", "3").stdout.splitlines()
+    assert [" done, pruned " in line for line in listed] == [False, False, True]
     before = scratch.query(LIVE)[0]
     refused = scratch.gis("loads", "rollback", str(newest - 2), check=False)
     assert refused.returncode == 2 and "pruned" in refused.stderr
