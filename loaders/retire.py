@@ -60,6 +60,21 @@ def retire(cursor: Any, layer: Layer, load_id: int, indexes: list[Index]) -> Non
     table = sql.Identifier(part)
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(layer.table), table))
     _free_index_names(cursor, layer, part, indexes)
+    _reshape(cursor, layer, part, load_id)
+    cursor.execute(_GRANTEES, {"t": part})  # readers of the live table are not readers of the archive
+    for (grantee,) in cursor.fetchall():
+        cursor.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(table, _catalog(grantee)))
+    cursor.execute(
+        sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+            sql.Identifier(archive.archive_table(layer)), table, sql.Literal(load_id)
+        )
+    )
+
+
+def _reshape(cursor: Any, layer: Layer, part: str, load_id: int) -> None:
+    """The archive's columns exactly: ``id`` → ``row_id`` (no identity), ``archived_by`` (a constant default,
+    stored once), and none of the live table's own (``geom_3857``); no row is rewritten."""
+    table = sql.Identifier(part)
     cursor.execute(_COLUMNS, {"t": archive.archive_table(layer)})
     wanted = {row[0] for row in cursor.fetchall()}
     cursor.execute(_COLUMNS, {"t": part})
@@ -72,14 +87,6 @@ def retire(cursor: Any, layer: Layer, load_id: int, indexes: list[Index]) -> Non
         sql.SQL("ALTER TABLE {} ADD COLUMN archived_by bigint NOT NULL DEFAULT {}").format(table, sql.Literal(load_id))
     )
     cursor.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN archived_by DROP DEFAULT").format(table))
-    cursor.execute(_GRANTEES, {"t": part})
-    for (grantee,) in cursor.fetchall():
-        cursor.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(table, _catalog(grantee)))
-    cursor.execute(
-        sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
-            sql.Identifier(archive.archive_table(layer)), table, sql.Literal(load_id)
-        )
-    )
 
 
 def _free_index_names(cursor: Any, layer: Layer, part: str, indexes: list[Index]) -> None:

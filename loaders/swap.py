@@ -76,11 +76,10 @@ def _commit(
             _fill_ward_2025(cursor, layer, ready, target.table)
         progress.note(f"swapping into {layer.table} ({mode})")
         old_extent = _old_extent(cursor, layer, mode)
-        retires = target.indexes is not None and retire.partitioned(cursor, layer)
-        if mode != "append" and not retires:  # else the old table becomes the archive partition in the swap
-            if retire.partitioned(cursor, layer):
-                cursor.execute(archive.open_partition(layer, load.pk))
-            cursor.execute(*archive.archive_rows(layer, load.pk, keyed=mode == "upsert"))
+        partitioned = retire.partitioned(cursor, layer)
+        retires = target.indexes is not None and partitioned  # the old table becomes the archive partition
+        if mode != "append" and not retires:
+            _archive_by_copy(cursor, layer, load.pk, mode, partitioned)
         cursor.execute(*staging.changed_extent(old_extent, _staged_box(ready)))
         changed = cursor.fetchone()[0]
         written = target.write(cursor, layer, load.pk, mode, len(ready.checked.keep), retires)
@@ -94,6 +93,13 @@ def _commit(
         cursor.execute(staging.drop_stage())
         transaction.on_commit(partial(after_load, layer.id, load.changed_extent))
     return load, written
+
+
+def _archive_by_copy(cursor: Any, layer: registry.Layer, load_id: int, mode: str, partitioned: bool) -> None:
+    """The rows this load replaces or overwrites, copied into the archive (into a partition of their own)."""
+    if partitioned:
+        cursor.execute(archive.open_partition(layer, load_id))
+    cursor.execute(*archive.archive_rows(layer, load_id, keyed=mode == "upsert"))
 
 
 @contextmanager
