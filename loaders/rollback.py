@@ -2,7 +2,8 @@
 
 For a replace or upsert the load's rows are removed and the rows it had
 replaced come back from the archive with their ids; for an append its rows
-are removed. A later load that touched the same rows makes the rollback
+are removed. A replace is undone as it was done, by building a new table
+(its archived rows, plus the rows later loads added) and swapping it in. A later load that touched the same rows makes the rollback
 refuse, naming that load, because undoing it silently would lose its changes.
 """
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from gis_server.errors import UsageError
 from layers import registry
 from layers.models import Load
-from loaders import archive, history, retire, staging
+from loaders import archive, history, rebuild, retire, staging
 from loaders.prune import refuse_if_pruned
 from tile_cache.purge import after_load
 
@@ -29,7 +30,7 @@ def _load(load_id: int) -> Load:
         raise UsageError(f"there is no load {load_id}; 'gis loads list' shows them") from None
 
 
-def _rollback_rows(cursor: Any, layer: registry.Layer, load_id: int) -> tuple[dict[str, int], Any]:
+def _rollback_rows(cursor: Any, layer: registry.Layer, load_id: int, mode: str) -> tuple[dict[str, int], Any]:
     cursor.execute(*staging.lock(layer))
     cursor.execute(*archive.later_conflicts(layer, load_id))
     later = [row[0] for row in cursor.fetchall()]
@@ -40,12 +41,31 @@ def _rollback_rows(cursor: Any, layer: registry.Layer, load_id: int) -> tuple[di
         )
     cursor.execute(*archive.rollback_extent(layer, load_id))
     extent = cursor.fetchone()[0]
-    cursor.execute(*archive.remove_written(layer, load_id))
-    removed = cursor.rowcount
-    cursor.execute(*archive.restore_archived(layer, load_id))
+    partitioned = retire.partitioned(cursor, layer)
+    if mode == "replace" and partitioned and not rebuild.blockers(cursor, layer):
+        counts = _rebuild_rows(cursor, layer, load_id)
+    else:
+        cursor.execute(*archive.remove_written(layer, load_id))
+        removed = cursor.rowcount
+        cursor.execute(*archive.restore_archived(layer, load_id))
+        counts = {"removed": removed, "restored": cursor.rowcount}
+    cursor.execute(*archive.forget_archived(layer, load_id, partitioned))
+    return counts, extent
+
+
+def _rebuild_rows(cursor: Any, layer: registry.Layer, load_id: int) -> dict[str, int]:
+    """Undo a replace the way it was done: a new table from the archived rows (and the rows later loads added),
+    indexed once and swapped in, instead of deleting and re-inserting every row into the indexed live table
+    (a million parcels: 28 s, and as many dead rows left behind)."""
+    cursor.execute(*archive.count_written(layer, load_id))
+    removed = int(cursor.fetchone()[0])
+    indexes = rebuild.open_next(cursor, layer, load_id)
+    restore, keep = archive.rebuild_from_archive(layer, load_id)
+    cursor.execute(*restore)
     restored = cursor.rowcount
-    cursor.execute(*archive.forget_archived(layer, load_id, retire.partitioned(cursor, layer)))
-    return {"removed": removed, "restored": restored}, extent
+    cursor.execute(*keep)
+    rebuild.close_next(cursor, layer, indexes, None)
+    return {"removed": removed, "restored": restored}
 
 
 def rollback(load_id: int) -> dict[str, Any]:
@@ -60,7 +80,7 @@ def rollback(load_id: int) -> dict[str, Any]:
         if load.layer in {r.id for r in registry.RASTERS}:
             counts, extent = rollback_raster(load), load.changed_extent
         else:
-            counts, extent = _rollback_rows(cursor, registry.get(load.layer), load_id)
+            counts, extent = _rollback_rows(cursor, registry.get(load.layer), load_id, load.mode)
         load.status = "rolled_back"
         load.save(update_fields=["status"])
         record = history.begin(load.layer, load.source, load.sha256, "rollback", {"load": load_id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -50,6 +51,31 @@ def test_rollback_of_a_replace_restores_the_rows_and_drops_the_partition(scratch
     scratch.gis("loads", "rollback", str(load), "--quiet")
     assert scratch.query(LIVE)[0] == before
     assert not scratch.query("SELECT 1 FROM pg_class WHERE relname = %s", (f"layer_parcels_archive_{load}",))
+
+
+def test_rolling_back_a_replace_rebuilds_the_table_and_keeps_what_later_loads_added(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    """The replace is undone by a new table built from its archive partition plus the live rows of later loads,
+    swapped in with every index, constraint and grant of the live table; ids and load ids as they were."""
+    from tests.loaders.test_load import LOT, lot_row, write_parcels
+    from tests.loaders.test_rebuild import SHAPE
+
+    before, shape = scratch.query(LIVE)[0], scratch.query(SHAPE)
+    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    replace = scratch.latest_load()
+    extra = write_parcels(tmp_path / "extra.gpkg", [LOT], [lot_row(993, 1)])
+    scratch.gis("load", "parcels", str(extra), "--mode", "append", "--quiet")
+    appended = scratch.query("SELECT id, load_id FROM layer_parcels WHERE map_sheet = 993")
+    live = _filenode(scratch, "layer_parcels")
+    report = json.loads(scratch.gis("loads", "rollback", str(replace), "--json").stdout)
+    assert _filenode(scratch, "layer_parcels") != live, "a new table, not a million DELETEs and INSERTs"
+    assert report["counts"] == {"removed": before[0], "restored": before[0]}
+    assert scratch.query("SELECT id, load_id FROM layer_parcels WHERE map_sheet = 993") == appended
+    assert scratch.query(LIVE.replace("FROM layer_parcels", "FROM layer_parcels WHERE map_sheet <> 993"))[0] == before
+    assert scratch.query(SHAPE) == shape
+    scratch.gis("loads", "rollback", str(scratch.latest_load() - 1))  # the append: row by row, as before
+    assert scratch.query(LIVE)[0] == before
 
 
 def test_an_upsert_archives_into_a_partition_of_its_own(scratch: Scratch) -> None:
