@@ -3,8 +3,9 @@
 For a replace or upsert the load's rows are removed and the rows it had
 replaced come back from the archive with their ids; for an append its rows
 are removed. A replace is undone as it was done, by building a new table
-(its archived rows, plus the rows later loads added) and swapping it in. A later load that touched the same rows makes the rollback
-refuse, naming that load, because undoing it silently would lose its changes.
+(its archived rows, plus the rows later loads added) and swapping it in. A
+later load that touched the same rows makes the rollback refuse, naming
+that load, because undoing it silently would lose its changes.
 """
 
 from __future__ import annotations
