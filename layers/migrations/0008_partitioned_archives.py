@@ -4,7 +4,7 @@ A replace used to copy every live row into ``layer_x_archive`` inside the
 load's transaction: 5.5 s of a million-parcel replace, and as many pages
 written again. Now each archive is partitioned by ``archived_by`` (LIST), and
 a replace that swaps in a new table attaches the old one as its partition
-(``loaders.archive.retire``): no row is copied. Loads that archive row by row
+(``loaders.retire``): no row is copied. Loads that archive row by row
 (upsert, in-place replace) insert into a partition of their own.
 
 The archive's own ``id`` served nothing (rows are found by ``archived_by`` and
