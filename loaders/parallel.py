@@ -33,16 +33,20 @@ Job = Callable[[Any], None]
 _DJANGO_ONLY = ("cursor_factory", "context")
 
 
-def connect() -> psycopg.Connection[Any]:
-    """A new autocommit connection to Django's database, outside Django's connection handling."""
-    connection.ensure_connection()
-    params = {k: v for k, v in connection.get_connection_params().items() if k not in _DJANGO_ONLY}
-    return psycopg.connect(**params, autocommit=True)
+def connection_params() -> dict[str, Any]:
+    """libpq parameters of Django's database, for connections outside Django's handling.
+
+    Read in the caller's thread: Django's ``connection`` is per thread, and
+    touching it from a worker would open a Django connection there, one that
+    nothing closes (two idle sessions left behind by every in-process replace).
+    """
+    return {k: v for k, v in connection.get_connection_params().items() if k not in _DJANGO_ONLY}
 
 
 def run(jobs: Sequence[Job], workers: int = WORKERS) -> None:
     """Run every job, in order, on up to ``workers`` connections; raise the first error after all have stopped."""
     pending = list(reversed(jobs))
+    params = connection_params()
     errors: list[BaseException] = []
     lock = threading.Lock()
 
@@ -52,7 +56,7 @@ def run(jobs: Sequence[Job], workers: int = WORKERS) -> None:
 
     def work() -> None:
         try:
-            with connect() as conn, conn.cursor() as cursor:
+            with psycopg.connect(**params, autocommit=True) as conn, conn.cursor() as cursor:
                 # The connections already share the cores: parallel maintenance workers would only queue behind them.
                 cursor.execute("SET max_parallel_maintenance_workers = 0")
                 while (job := take()) is not None:

@@ -44,3 +44,18 @@ def test_the_first_error_is_raised_as_djangos_and_later_jobs_do_not_start() -> N
     with pytest.raises(DataError):
         parallel.run([failing, *[later] * 5], workers=1)
     assert started == [0]
+
+
+def test_no_connection_is_left_open_after_the_jobs() -> None:
+    """Workers use their own connections only: none of Django's is opened in a worker thread and left behind."""
+    from django.db import connection
+
+    # The test runs inside a transaction, which would see one cached snapshot of the activity view.
+    count = "SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    with connection.cursor() as cursor:
+        cursor.execute(count)
+        before = cursor.fetchone()[1]
+        parallel.run([lambda c: c.execute("SELECT 1")] * 4, workers=2)
+        cursor.execute("SELECT pg_sleep(0.2)")  # a closed connection's backend takes a moment to go
+        cursor.execute(count)
+        assert cursor.fetchone()[1] == before
