@@ -97,28 +97,26 @@ def count_written(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
     return sql.SQL("SELECT count(*) FROM {} WHERE load_id = %s").format(sql.Identifier(layer.table)), [load_id]
 
 
-def restore_archived(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
-    """Put back, with their original ids, the rows this load had replaced."""
+def restore_archived(layer: Layer, load_id: int, into: str | None = None) -> tuple[sql.Composed, list[Any]]:
+    """Put back, with their original ids, the rows this load had replaced: into the live table, or ``into``."""
     names = data_columns(layer)
     statement = sql.SQL(
         "INSERT INTO {live} (id, {names}, load_id) "
         "SELECT row_id, {names}, load_id FROM {archive} WHERE archived_by = %s"
-    ).format(live=sql.Identifier(layer.table), names=_names(names), archive=sql.Identifier(archive_table(layer)))
+    ).format(
+        live=sql.Identifier(into or layer.table), names=_names(names), archive=sql.Identifier(archive_table(layer))
+    )
     return statement, [load_id]
 
 
-def rebuild_from_archive(layer: Layer, load_id: int) -> tuple[tuple[sql.Composed, list[Any]], ...]:
-    """Fill ``<table>__next`` with the layer as it was before ``load_id``: the rows it replaced, with their ids,
-    then the live rows other loads wrote (an append after it, say). Two statements, for the two counts."""
-    names, fresh = data_columns(layer), sql.Identifier(next_table(layer))
-    insert = sql.SQL("INSERT INTO {fresh} (id, {names}, load_id) ").format(fresh=fresh, names=_names(names))
-    restored = insert + sql.SQL("SELECT row_id, {names}, load_id FROM {part}").format(
-        names=_names(names), part=sql.Identifier(partition_table(layer, load_id))
-    )
-    kept = insert + sql.SQL("SELECT id, {names}, load_id FROM {live} WHERE load_id IS DISTINCT FROM %s").format(
-        names=_names(names), live=sql.Identifier(layer.table)
-    )
-    return (restored, []), (kept, [load_id])
+def keep_others(layer: Layer, load_id: int) -> tuple[sql.Composed, list[Any]]:
+    """Copy into ``<table>__next`` the live rows other loads than ``load_id`` wrote (an append after it, say)."""
+    names = data_columns(layer)
+    statement = sql.SQL(
+        "INSERT INTO {fresh} (id, {names}, load_id) SELECT id, {names}, load_id FROM {live} "
+        "WHERE load_id IS DISTINCT FROM %s"
+    ).format(fresh=sql.Identifier(next_table(layer)), names=_names(names), live=sql.Identifier(layer.table))
+    return statement, [load_id]
 
 
 def forget_archived(layer: Layer, load_id: int, partitioned: bool) -> tuple[sql.Composed, list[Any]]:

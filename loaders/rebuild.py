@@ -62,7 +62,7 @@ FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %(t)s::regclass AND a.gran
 _SEQUENCE_NAME = "SELECT quote_ident(relname) FROM pg_class WHERE oid = pg_get_serial_sequence(%(t)s, 'id')::regclass"
 
 
-def _catalog(text: str) -> sql.SQL:
+def catalog(text: str) -> sql.SQL:
     """SQL text the catalog wrote (quote_ident, pg_get_indexdef, pg_get_constraintdef), never user input."""
     return sql.SQL(text)
 
@@ -144,7 +144,7 @@ def swap_in(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | Non
         if kind:
             temporary = sql.Identifier(_temporary_name(layer, number))
             cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}{}").format(
-                fresh, temporary, sql.SQL(kind), temporary, _catalog(_timing(index))))  # fmt: skip
+                fresh, temporary, sql.SQL(kind), temporary, catalog(_timing(index))))  # fmt: skip
     _copy_grants(cursor, layer)
     _swap(cursor, layer, indexes, retiring)
 
@@ -186,18 +186,23 @@ def _build(layer: Layer, index: Index, number: int) -> sql.Composed:
     fresh, temporary = sql.Identifier(next_table(layer)), sql.Identifier(_temporary_name(layer, number))
     if index.constraint and index.constraint_definition and not _key_kind(index):
         return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-            fresh, temporary, _catalog(index.constraint_definition)
+            fresh, temporary, catalog(index.constraint_definition)
         )
     head, _, using = index.definition.partition(" USING ")
     unique = sql.SQL("UNIQUE ") if head.startswith("CREATE UNIQUE") else sql.SQL("")
-    return sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(unique, temporary, fresh, _catalog(using))
+    return sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(unique, temporary, fresh, catalog(using))
+
+
+def grants(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """(privilege, grantee) granted on ``table`` to others than its owner, as the catalog quotes them."""
+    cursor.execute(_GRANTS, {"t": table})
+    return [(privilege, grantee) for privilege, grantee in cursor.fetchall()]
 
 
 def _copy_grants(cursor: Any, layer: Layer) -> None:
-    cursor.execute(_GRANTS, {"t": layer.table})
     fresh = sql.Identifier(next_table(layer))
-    for privilege, grantee in cursor.fetchall():
-        cursor.execute(sql.SQL("GRANT {} ON {} TO {}").format(_catalog(privilege), fresh, _catalog(grantee)))
+    for privilege, grantee in grants(cursor, layer.table):
+        cursor.execute(sql.SQL("GRANT {} ON {} TO {}").format(catalog(privilege), fresh, catalog(grantee)))
 
 
 def _swap(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None) -> None:
@@ -206,9 +211,9 @@ def _swap(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None)
 
     live, fresh = sql.Identifier(layer.table), sql.Identifier(next_table(layer))
     cursor.execute(_SEQUENCE_NAME, {"t": layer.table})
-    sequence = _catalog(cursor.fetchone()[0])
+    sequence = catalog(cursor.fetchone()[0])
     cursor.execute(_SEQUENCE_NAME, {"t": next_table(layer)})
-    fresh_sequence = _catalog(cursor.fetchone()[0])
+    fresh_sequence = catalog(cursor.fetchone()[0])
     if retiring is None:
         cursor.execute(sql.SQL("DROP TABLE {}").format(live))
     else:
@@ -219,8 +224,8 @@ def _swap(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None)
         temporary = sql.Identifier(_temporary_name(layer, number))
         if index.constraint:
             rename = sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-                live, temporary, _catalog(index.constraint)
+                live, temporary, catalog(index.constraint)
             )
         else:
-            rename = sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, _catalog(index.name))
+            rename = sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, catalog(index.name))
         cursor.execute(rename)

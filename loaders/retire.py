@@ -25,7 +25,7 @@ from psycopg import sql
 
 from layers.registry import Layer
 from loaders import archive
-from loaders.rebuild import Index
+from loaders.rebuild import Index, catalog, grants
 
 _PARTITIONED = "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%(t)s))"
 
@@ -36,16 +36,6 @@ SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = %(t)s::regclass A
 _INDEX_SHAPES = """
 SELECT split_part(pg_get_indexdef(indexrelid), ' USING ', 2) FROM pg_index WHERE indrelid = %(t)s::regclass
 """
-
-_GRANTEES = """
-SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END
-FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %(t)s::regclass AND a.grantee <> c.relowner
-"""
-
-
-def _catalog(text: str) -> sql.SQL:
-    """Names and definitions the catalog wrote (quote_ident, pg_get_indexdef), never user input."""
-    return sql.SQL(text)
 
 
 def partitioned(cursor: Any, layer: Layer) -> bool:
@@ -61,9 +51,8 @@ def retire(cursor: Any, layer: Layer, load_id: int, indexes: list[Index]) -> Non
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(layer.table), table))
     _free_index_names(cursor, layer, part, indexes)
     _reshape(cursor, layer, part, load_id)
-    cursor.execute(_GRANTEES, {"t": part})  # readers of the live table are not readers of the archive
-    for (grantee,) in cursor.fetchall():
-        cursor.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(table, _catalog(grantee)))
+    for privilege, grantee in grants(cursor, part):  # readers of the live table are not readers of the archive
+        cursor.execute(sql.SQL("REVOKE {} ON {} FROM {}").format(catalog(privilege), table, catalog(grantee)))
     cursor.execute(
         sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
             sql.Identifier(archive.archive_table(layer)), table, sql.Literal(load_id)
@@ -80,7 +69,7 @@ def _reshape(cursor: Any, layer: Layer, part: str, load_id: int) -> None:
     cursor.execute(_COLUMNS, {"t": part})
     for (column,) in cursor.fetchall():
         if column not in wanted and column != "id":
-            cursor.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(table, _catalog(column)))
+            cursor.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(table, catalog(column)))
     cursor.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN id DROP IDENTITY IF EXISTS").format(table))
     cursor.execute(sql.SQL("ALTER TABLE {} RENAME COLUMN id TO row_id").format(table))
     cursor.execute(
@@ -98,8 +87,8 @@ def _free_index_names(cursor: Any, layer: Layer, part: str, indexes: list[Index]
     for number, index in enumerate(indexes):
         if index.definition.partition(" USING ")[2] in shapes and not index.constraint:
             renamed = sql.Identifier(f"{part}_{number}")
-            cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(_catalog(index.name), renamed))
+            cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(catalog(index.name), renamed))
         elif index.constraint:
-            cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, _catalog(index.constraint)))
+            cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, catalog(index.constraint)))
         else:
-            cursor.execute(sql.SQL("DROP INDEX {}").format(_catalog(index.name)))
+            cursor.execute(sql.SQL("DROP INDEX {}").format(catalog(index.name)))

@@ -61,10 +61,9 @@ def _rebuild_rows(cursor: Any, layer: registry.Layer, load_id: int) -> dict[str,
     cursor.execute(*archive.count_written(layer, load_id))
     removed = int(cursor.fetchone()[0])
     indexes = rebuild.open_next(cursor, layer, load_id)
-    restore, keep = archive.rebuild_from_archive(layer, load_id)
-    cursor.execute(*restore)
+    cursor.execute(*archive.restore_archived(layer, load_id, into=rebuild.next_table(layer)))
     restored = cursor.rowcount
-    cursor.execute(*keep)
+    cursor.execute(*archive.keep_others(layer, load_id))
     rebuild.close_next(cursor, layer, indexes, None)
     return {"removed": removed, "restored": restored}
 
