@@ -9,7 +9,7 @@ parcel. GDAL reads the whole drawing as one layer (DXF ``entities``, DGN
 1. keeps the lines on the profile's boundary layers/levels, nodes them, closes
    gaps up to ``snap_tolerance`` (drawings are never perfectly closed: a
    dangling end within the tolerance of another line or another dangling end
-   is joined to it) and polygonizes; dangles are ignored;
+   is joined to it) and polygonizes; dangles are ignored (:mod:`loaders.linework`);
 2. joins every text that matches a :class:`LabelRule` to the face containing
    its insertion point (STRtree, ``within``);
 3. groups the faces that carry the same complete label set into one
@@ -48,16 +48,14 @@ import pyogrio
 import pyogrio.raw
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
-from shapely.ops import substring
 
 from gis_server.errors import DataRejected, UsageError
+from loaders import linework
 from loaders.mapping import Problem
 from loaders.read import SourceTable
 
 LayerRef = str | int
 SNAP_TOLERANCE_M = 0.01
-# A gap is closed by a connector that overshoots the target line by this much, so exact noding finds the crossing.
-OVERSHOOT_M = 1e-4
 NOT_A_FEATURE = 0
 ANY_TEXT = r"^.+$"
 
@@ -183,7 +181,7 @@ def read_drawing(path: Path, profile: DrawingProfile) -> SourceTable:
     """Polygonize the drawing's boundary lines and join its labels; findings go to ``problems``."""
     drawing = _read(path)
     lines = _boundary_lines(drawing, profile)
-    faces = _faces(lines, profile.snap_tolerance)
+    faces = linework.faces(lines, profile.snap_tolerance)
     features, problems = _join_labels(drawing, faces, profile)
     features = _group_parts(features, profile.fields)
     features.sort(key=_reading_order)
@@ -258,8 +256,8 @@ def _boundary_lines(drawing: Drawing, profile: DrawingProfile) -> np.ndarray:
     selected = drawing.geoms[_on(drawing, profile.boundaries) & ~shapely.is_missing(drawing.geoms)]
     parts = shapely.get_parts(selected)
     polygonal = np.isin(shapely.get_type_id(parts), [3, 6])
-    linework = np.concatenate([parts[~polygonal], shapely.get_parts(shapely.boundary(parts[polygonal]))])
-    lines = shapely.get_parts(linework)
+    drawn = np.concatenate([parts[~polygonal], shapely.get_parts(shapely.boundary(parts[polygonal]))])
+    lines = shapely.get_parts(drawn)
     lines = lines[np.isin(shapely.get_type_id(lines), [1, 2]) & (shapely.length(lines) > 0)]
     if len(lines) == 0:
         found = sorted({w for w, g in zip(drawing.where, drawing.geoms, strict=True) if _is_line(g)})
@@ -273,80 +271,6 @@ def _boundary_lines(drawing: Drawing, profile: DrawingProfile) -> np.ndarray:
 
 def _is_line(geom: Any) -> bool:
     return geom is not None and geom.geom_type in ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
-
-
-def _faces(lines: np.ndarray, tolerance: float) -> np.ndarray:
-    """Closed faces of the linework after noding and closing gaps up to ``tolerance``; dangles are dropped."""
-    edges = shapely.get_parts(shapely.line_merge(shapely.union_all(lines)))
-    connectors = _gap_connectors(edges, tolerance)
-    if len(connectors):
-        edges = shapely.get_parts(shapely.union_all(np.concatenate([edges, connectors])))
-    faces = shapely.get_parts(shapely.polygonize(edges))
-    return faces[shapely.area(faces) > tolerance**2]
-
-
-@dataclass(frozen=True)
-class _Dangles:
-    """Line ends no other line shares: where each is, which edge it ends, and whether it is that edge's start."""
-
-    points: np.ndarray
-    owners: np.ndarray
-    starts: np.ndarray
-
-
-def _dangles(edges: np.ndarray) -> _Dangles:
-    ends = np.concatenate([shapely.get_point(edges, 0), shapely.get_point(edges, -1)])
-    owner = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])
-    start = np.arange(len(ends)) < len(edges)
-    _, inverse, counts = np.unique(shapely.get_coordinates(ends), axis=0, return_inverse=True, return_counts=True)
-    dangling = counts[inverse.ravel()] == 1
-    return _Dangles(ends[dangling], owner[dangling], start[dangling])
-
-
-def _gap_connectors(edges: np.ndarray, tolerance: float) -> np.ndarray:
-    """Short lines closing each gap: dangling end to dangling end, else dangling end across the nearest line."""
-    dangles = _dangles(edges)
-    tree = shapely.STRtree(edges)
-    out = [_connector(i, dangles, edges, tree, tolerance) for i in range(len(dangles.points))]
-    return np.array([c for c in out if c is not None], dtype=object)
-
-
-def _connector(i: int, dangles: _Dangles, edges: np.ndarray, tree: Any, tol: float) -> Any:
-    """The line closing dangling end ``i``, or None when nothing lies within the tolerance (a true dangle)."""
-    end = dangles.points[i]
-    dist = shapely.distance(end, dangles.points)
-    dist[i] = np.inf  # the other end of its own line may be the gap to close (an unclosed polyline)
-    if dist.min() <= tol:
-        other = dangles.points[dist.argmin()]
-        return shapely.linestrings([shapely.get_coordinates(end)[0], shapely.get_coordinates(other)[0]])
-    own = int(dangles.owners[i])
-    near = [
-        _far_part(edges[j], bool(dangles.starts[i]), tol) if j == own else edges[j]
-        for j in tree.query(end, "dwithin", distance=tol)
-    ]
-    near = [g for g in near if g is not None and shapely.distance(end, g) <= tol]
-    if not near:
-        return None
-    return _onto(end, near[int(np.argmin(shapely.distance(end, near)))])
-
-
-def _far_part(edge: Any, from_start: bool, tol: float) -> Any:
-    """The dangling end's own line without its last ``2 × tol`` next to that end (the line may loop back)."""
-    length = edge.length
-    if length <= 3 * tol:
-        return None
-    return substring(edge, 2 * tol, length) if from_start else substring(edge, 0, length - 2 * tol)
-
-
-def _onto(end: Any, target: Any) -> Any:
-    """A connector from ``end`` onto ``target``: exactly to a vertex there, else across the line by an overshoot."""
-    a, b = shapely.get_coordinates(shapely.shortest_line(end, target))
-    vertices = shapely.get_coordinates(target)
-    nearest = np.hypot(*(vertices - b).T).argmin()
-    if np.hypot(*(vertices[nearest] - b)) < OVERSHOOT_M:
-        return shapely.linestrings([a, vertices[nearest]])  # an overshoot past a line's end could miss it
-    step = (b - a) / np.hypot(*(b - a))
-    return shapely.linestrings([a, b + step * OVERSHOOT_M])
 
 
 def _labels(drawing: Drawing, rule: LabelRule) -> tuple[np.ndarray, list[str]]:
