@@ -24,6 +24,7 @@ EXAMPLES = """examples (one per format):
   gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
   gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
   gis loads prune --keep 5                                      keep the replaced rows of the 5 latest loads per layer
+  gis loads prune --keep 5 --older-than 90                      ... and of every load from the last 90 days
   gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
@@ -81,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("id", type=int)
         _output_arguments(action)
     listing.add_argument("--json", action="store_true", help="print as JSON")
-    pruning = actions.add_parser("prune", help="drop the archived rows of all but the N latest archiving loads")
-    pruning.add_argument("--keep", type=int, required=True, help="per layer, the loads that stay undoable")
+    pruning = actions.add_parser(
+        "prune", help="drop old loads' archived rows (the newest stays) and tables left by killed loads"
+    )
+    pruning.add_argument("--keep", type=int, help="per layer, the N latest archiving loads stay undoable")
+    pruning.add_argument("--older-than", type=float, metavar="DAYS", help="only archives of loads older than this")
     pruning.add_argument("--layer", help="one layer (default: every layer)")
     _output_arguments(pruning)
     tiles = commands.add_parser("tiles", help="raster tile cache (MapProxy): seed the district")

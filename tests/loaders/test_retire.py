@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 
-from tests.loaders.conftest import Scratch
+from tests.loaders.conftest import Scratch, _connect
 
 ARCHIVED = (
     "SELECT count(*), md5(string_agg(row_id || ':' || load_id || ':' || ward_code || ':' || map_sheet || ':' || "
@@ -136,3 +138,51 @@ def test_the_migration_moves_archived_rows_into_a_partition_per_load() -> None:
         assert [d for (d,) in cursor.fetchall()] == [
             "CREATE INDEX gis_probe_archive_load ON ONLY public.gis_probe_archive USING btree (load_id)"
         ]
+
+
+def test_prune_older_than_keeps_recent_archives_and_always_the_newest(scratch: Scratch) -> None:
+    for _ in range(3):
+        scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    newest = scratch.latest_load()
+    first, second = newest - 2, newest - 1
+    scratch.query(
+        "UPDATE gis_load SET finished_at = now() - CASE WHEN id < %(a)s THEN interval '400 days' "
+        "WHEN id = %(a)s THEN interval '100 days' WHEN id = %(b)s THEN interval '10 days' ELSE interval '0' END "
+        "WHERE layer = 'parcels' RETURNING id",
+        {"a": first, "b": second},
+    )
+
+    def prune(*rules: str) -> dict[str, Any]:
+        return json.loads(scratch.gis("loads", "prune", *rules, "--layer", "parcels", "--json").stdout)
+
+    def kept(load: int) -> bool:
+        return bool(scratch.query("SELECT 1 FROM pg_class WHERE relname = %s", (f"layer_parcels_archive_{load}",)))
+
+    assert first in prune("--older-than", "30")["pruned"]["parcels"]
+    assert not kept(first) and kept(second) and kept(newest)
+    assert prune("--keep", "1", "--older-than", "30")["pruned"] == {}, "the 10-day-old archive is within 30 days"
+    assert prune("--older-than", "5")["pruned"] == {"parcels": [second]}
+    scratch.query("UPDATE gis_load SET finished_at = now() - interval '200 days' WHERE id = %s RETURNING id", (newest,))
+    assert prune("--older-than", "0")["pruned"] == {} and kept(newest), "the newest archive undoes the last load"
+    for bad in ((), ("--keep", "0"), ("--older-than", "-1")):
+        refused = scratch.gis("loads", "prune", *bad, check=False)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_prune_drops_a_next_table_left_by_a_killed_load_but_waits_for_a_running_one(scratch: Scratch) -> None:
+    from loaders.staging import LOCK_CLASS
+
+    exists = "SELECT count(*) FROM pg_class WHERE relname = 'layer_parcels__next'"
+    with _connect(scratch.name, autocommit=True) as admin:
+        admin.execute("CREATE TABLE layer_parcels__next AS SELECT * FROM layer_parcels")
+    with _connect(scratch.name, autocommit=True) as load:  # a load of parcels at work: it holds the layer's lock
+        load.execute("SELECT pg_advisory_lock(%s, hashtext('parcels'))", (LOCK_CLASS,))
+        pruning = scratch.spawn("loads", "prune", "--keep", "100", "--layer", "parcels", "--json")
+        with pytest.raises(subprocess.TimeoutExpired):
+            pruning.wait(timeout=2)
+        assert scratch.query(exists) == [(1,)], "the running load's table is not touched"
+    out, err = pruning.communicate(timeout=60)  # the load's session ended: its lock is gone, the table is a leftover
+    assert pruning.returncode == 0, err
+    report = json.loads(out)
+    assert report["leftovers_dropped"] == ["layer_parcels__next"] and report["freed_bytes"] > 0
+    assert scratch.query(exists) == [(0,)]
