@@ -186,3 +186,22 @@ def test_prune_drops_a_next_table_left_by_a_killed_load_but_waits_for_a_running_
     report = json.loads(out)
     assert report["leftovers_dropped"] == ["layer_parcels__next"] and report["freed_bytes"] > 0
     assert scratch.query(exists) == [(0,)]
+
+
+def test_a_replace_records_the_box_of_the_old_rows_and_the_new(scratch: Scratch, tmp_path: Path) -> None:
+    """The old extent is read beside ANALYZE, before the swap transaction, while the layer's lock holds it still."""
+    from tests.loaders.test_load import LOT, lot_row, write_parcels
+
+    before = scratch.query(LIVE)[0]
+    old = scratch.query("SELECT ST_Extent(geom)::geometry FROM layer_parcels")[0][0]
+    one = write_parcels(tmp_path / "one.gpkg", [LOT], [lot_row(994, 1)])
+    scratch.gis("load", "parcels", str(one), "--mode", "replace", "--quiet")
+    load = scratch.latest_load()
+    same = scratch.query(
+        "SELECT ST_Equals(l.changed_extent, ST_SetSRID(ST_Envelope(ST_Collect(%s::geometry, "
+        "(SELECT ST_Extent(geom)::geometry FROM layer_parcels))), 9210)) FROM gis_load l WHERE l.id = %s",
+        (old, load),
+    )
+    assert same == [(True,)]
+    scratch.gis("loads", "rollback", str(load), "--quiet")
+    assert scratch.query(LIVE)[0] == before
