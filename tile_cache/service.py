@@ -108,7 +108,7 @@ def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
     tiles = store.backend()
     try:
         cached, generation = tiles.get(tile), tiles.generation()
-    except store.ERRORS:  # the cache is down: serve rendered tiles, keep none
+    except store.errors():  # the cache is down: serve rendered tiles, keep none
         log.warning("tile store unavailable; rendering %s uncached", tile, exc_info=True)
         return Tile(_render_within_budget(tile), False)
     if cached is not None:
@@ -125,5 +125,5 @@ def keep(found: Tile) -> None:
         tiles.put(found.address, found.data)
         if tiles.generation() != found.generation:
             tiles.delete(found.address)
-    except store.ERRORS:  # a full disk or an unreachable Redis costs a re-render, never a failed response
+    except store.errors():  # a full disk or an unreachable Redis costs a re-render, never a failed response
         log.warning("tile %s not cached", found.address, exc_info=True)
