@@ -217,11 +217,28 @@ def _let_go(ready: Prepared) -> None:
     second; done where the load ends, it came after the swap. In a thread it
     runs while this one waits on the server (index builds, ANALYZE, the swap).
     """
-    held = [ready.mapped.columns, ready.checked.geoms, ready.checked.centrelines]
+    held: list[Any] = [*ready.mapped.columns.values(), ready.checked.geoms, ready.checked.centrelines]
     ready.mapped.columns = {}
     ready.checked.geoms = np.empty(0, dtype=object)
     ready.checked.centrelines = None
-    threading.Thread(target=held.clear, name="gis-free").start()
+    threading.Thread(target=_free, args=(held,), name="gis-free").start()
+
+
+FREE_SLICE = 20_000
+
+
+def _free(held: list[Any]) -> None:
+    """Drop the values a slice at a time: freeing a slice holds the GIL, and between slices other threads get
+    it (freeing a whole array at once kept the caller waiting for all of it: 0.5 s at a million parcels)."""
+    while held:
+        values = held.pop()
+        if isinstance(values, list):
+            while values:
+                del values[-FREE_SLICE:]
+        elif isinstance(values, np.ndarray) and values.dtype == object:
+            for start in range(0, len(values), FREE_SLICE):
+                values[start : start + FREE_SLICE] = None
+        del values
 
 
 def _copy_committed(
