@@ -122,8 +122,10 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": env.str("GIS_LOG_LEVEL", default="INFO")},
     # GDAL's per-file chatter ("Created 2 records") is not news to data staff.
     # pygeoapi logs every client 400 at ERROR and every HTML page's locale at WARNING; our views log errors.
+    # MapProxy logs each source request and its own set-up at INFO: `gis tiles seed` printed it to data staff.
     "loggers": {
         "pyogrio": {"level": "WARNING"},
+        "mapproxy": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
         "pygeoapi": {"level": "CRITICAL"},

@@ -26,6 +26,7 @@ EXAMPLES = """examples (one per format):
   gis loads prune --keep 5                                      keep the replaced rows of the 5 latest loads per layer
   gis loads prune --keep 5 --older-than 90                      ... and of every load from the last 90 days
   gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
+  gis tiles seed --vector --zooms 12-18                         ... and the vector tile cache (after a big load)
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
 """
@@ -89,12 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--older-than", type=float, metavar="DAYS", help="only archives of loads older than this")
     pruning.add_argument("--layer", help="one layer (default: every layer)")
     _output_arguments(pruning)
-    tiles = commands.add_parser("tiles", help="raster tile cache (MapProxy): seed the district")
+    tiles = commands.add_parser("tiles", help="tile caches: seed the district")
     tile_actions = tiles.add_subparsers(dest="action", required=True)
-    seeding = tile_actions.add_parser("seed", help="render the district's raster tiles into the cache")
+    seeding = tile_actions.add_parser("seed", help="render the district's raster (or --vector) tiles into the cache")
     seeding.add_argument("tilesets", nargs="*", help="default: every layer and ioc")
     seeding.add_argument("--zooms", default="10-18", help="FROM-TO (default 10-18)")
     seeding.add_argument("--concurrency", type=int, default=2)
+    seeding.add_argument("--vector", action="store_true", help="the vector tiles (/tiles/…mvt) instead of the raster")
+    seeding.add_argument("--refresh", action="store_true", help="render cached tiles again too (after a style change)")
     _output_arguments(seeding)
     layers = commands.add_parser("layers", help="list the layers and their row counts")
     layers.add_argument("--json", action="store_true", help="print as JSON")

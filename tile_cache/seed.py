@@ -1,5 +1,9 @@
 """Fill MapProxy's raster cache for the district (`gis tiles seed`), through MapProxy's own seeding API.
 
+Only missing tiles are rendered; ``--refresh`` renders every tile again, for
+a changed style (MapProxy's ``refresh_before``). ``--vector`` seeds the
+vector tiles instead (``tile_cache.vector_seed``).
+
 Bounded on purpose: only the district's extent (the ward layers, else every
 layer), only z10–z18 by default, each tileset only within its layers' zoom
 range, and a tile budget that refuses a run far larger than the district.
@@ -114,13 +118,20 @@ def plan(names: Sequence[str] | None = None, zooms: tuple[int, int] = DEFAULT_ZO
     return report
 
 
-def _seed_conf(report: SeedReport) -> dict[str, Any]:
+# Which cached tiles a seed renders again: those older than this. None for a plain seed (only missing tiles go
+# to the workers; MapProxy's default walks every tile through them), all of them for ``--refresh``.
+ONLY_MISSING = {"time": "1971-01-01T00:00:00"}
+EVERY_TILE = {"seconds": 0}
+
+
+def _seed_conf(report: SeedReport, refresh: bool = False) -> dict[str, Any]:
     seeds = {
         name: {
             "caches": [f"{name}_cache"],
             "grids": [GRID],
             "coverages": ["district"],
             "levels": {"from": lo, "to": hi},
+            "refresh_before": EVERY_TILE if refresh else ONLY_MISSING,
         }
         for name, (lo, hi) in report.zooms.items()
     }
@@ -132,15 +143,17 @@ def seed(
     zooms: tuple[int, int] = DEFAULT_ZOOMS,
     concurrency: int = 2,
     progress: bool | None = None,
+    refresh: bool = False,
 ) -> SeedReport:
-    """Render and cache every missing tile of the district for ``names`` (default: every tileset incl. ``ioc``)."""
+    """Render and cache every missing tile of the district for ``names`` (default: every tileset incl. ``ioc``);
+    with ``refresh``, every tile, cached or not (after a style change)."""
     from mapproxy.seed.config import SeedingConfiguration
     from mapproxy.seed.seeder import seed as mapproxy_seed
 
     from tile_cache import mapproxy_app
 
     report = plan(names, zooms)
-    seeding = SeedingConfiguration(_seed_conf(report), mapproxy_conf=mapproxy_app.configuration(seed=True))
+    seeding = SeedingConfiguration(_seed_conf(report, refresh), mapproxy_conf=mapproxy_app.configuration(seed=True))
     show = sys.stderr.isatty() if progress is None else progress
     for task in seeding.seeds(list(report.zooms)):
         name = task.md["name"]
@@ -149,16 +162,24 @@ def seed(
             with contextlib.redirect_stdout(chatter):
                 mapproxy_seed([task], concurrency=concurrency, progress_logger=_TqdmProgress(bar))
             bar.n = 100
-        log.info("seeded %s: %s", name, chatter.getvalue().strip().replace("\n", " | "))
+        log.debug("seeded %s: %s", name, chatter.getvalue().strip().replace("\n", " | "))
     return report
 
 
 def run_command(args: Any) -> dict[str, Any]:
-    """`gis tiles seed [TILESET …] [--zooms 10-18] [--concurrency 2]`: the CLI's result dict (status, message)."""
+    """`gis tiles seed [TILESET …] [--zooms 10-18] [--concurrency 2] [--vector] [--refresh]`: the CLI's result."""
     low, _, high = str(getattr(args, "zooms", None) or f"{DEFAULT_ZOOMS[0]}-{DEFAULT_ZOOMS[1]}").partition("-")
     if not (low.isdigit() and high.isdigit()):
         raise UsageError(f"--zooms takes FROM-TO, e.g. 10-18, not {args.zooms!r}")
-    report = seed(getattr(args, "tilesets", None) or None, (int(low), int(high)), int(getattr(args, "concurrency", 2)))
+    names, zooms, concurrency = getattr(args, "tilesets", None) or None, (int(low), int(high)), int(args.concurrency)
+    refresh = bool(getattr(args, "refresh", False))
+    if getattr(args, "vector", False):
+        from tile_cache import vector_seed
+
+        found = vector_seed.seed(names, zooms, concurrency, refresh=refresh)
+        return {"status": "done", "tiles": found.tiles, "outcomes": found.outcomes,
+                "message": vector_seed.message(found)}  # fmt: skip
+    report = seed(names, zooms, concurrency, refresh=refresh)
     lines = [f"{name:16} z{lo}–{hi} {report.tiles[name]:>8} tiles" for name, (lo, hi) in report.zooms.items()]
     return {"status": "done", "tiles": report.tiles, "message": "\n".join([*lines, f"seeded {report.total} tiles"])}
 

@@ -267,6 +267,11 @@ def test_seed_fills_the_district_cache_within_the_zoom_range(mapproxy_dir: Path)
     assert all(raster_purge.tile_path("wards", *address).exists() for address in planned)
     files = sorted((mapproxy_dir / "cache_data" / "wards").glob("*/*/*.png"))
     assert {int(p.parts[-3]) for p in files} == {10, 11, 12}  # whole 4×4 meta tiles, nothing deeper
+    stamps = {p: p.stat().st_mtime_ns for p in files}
+    run_command(Namespace(tilesets=["wards"], zooms="10-12", concurrency=1))
+    assert {p: p.stat().st_mtime_ns for p in files} == stamps, "a second seed renders only what is missing"
+    run_command(Namespace(tilesets=["wards"], zooms="10-12", concurrency=1, refresh=True))
+    assert [p for p in files if p.stat().st_mtime_ns == stamps[p]] == [], "--refresh renders every tile again"
 
 
 class _Quiet(WSGIRequestHandler):
