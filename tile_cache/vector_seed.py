@@ -48,15 +48,16 @@ def plan(names: Sequence[str] | None, zooms: tuple[int, int]) -> tuple[VectorSee
     if unknown:
         raise UsageError(f"unknown vector tileset(s) {', '.join(unknown)}; known: {', '.join(sets)}")
     box = district_box_3857()
-    report, jobs = VectorSeedReport(), []
+    report = VectorSeedReport()
     for name in names or sets:
         low, high = max(zooms[0], sets[name].min_zoom), min(zooms[1], sets[name].max_zoom)
-        found = [(name, z, x, y) for z in range(low, high + 1) for x, y in tiles_over(box, z)]
-        if found:
-            report.zooms[name], report.tiles[name] = (low, high), len(found)
-            jobs += found
-    if len(jobs) > MAX_TILES:
-        raise UsageError(f"{len(jobs)} tiles exceed the seeding budget of {MAX_TILES}; narrow the zooms")
+        count = sum(len(tiles_over(box, z)) for z in range(low, high + 1))
+        if count:
+            report.zooms[name], report.tiles[name] = (low, high), count
+    if report.total > MAX_TILES:
+        raise UsageError(f"{report.total} tiles exceed the seeding budget of {MAX_TILES}; narrow the zooms")
+    jobs = [(name, z, x, y) for name, (low, high) in report.zooms.items()
+            for z in range(low, high + 1) for x, y in tiles_over(box, z)]  # fmt: skip
     return report, jobs
 
 
