@@ -84,6 +84,11 @@ def district_box_3857() -> Box:
     raise UsageError("Chưa có dữ liệu để tạo sẵn ô bản đồ / nothing loaded yet: load the wards first")
 
 
+def check_zooms(zooms: tuple[int, int]) -> None:
+    if not 0 <= zooms[0] <= zooms[1] <= MAX_ZOOM:
+        raise UsageError(f"zoom range {zooms[0]}–{zooms[1]} must lie within 0–{MAX_ZOOM}")
+
+
 def _zoom_limits(layer_id: str) -> tuple[int, int]:
     if layer_id in registry.ids():
         layer = registry.get(layer_id)
@@ -100,8 +105,7 @@ def _zoom_range(members: tuple[str, ...], zooms: tuple[int, int]) -> tuple[int, 
 
 def plan(names: Sequence[str] | None = None, zooms: tuple[int, int] = DEFAULT_ZOOMS) -> SeedReport:
     """Which tilesets and zooms a seed covers, and how many tiles; refuses a run over the budget."""
-    if not 0 <= zooms[0] <= zooms[1] <= MAX_ZOOM:
-        raise UsageError(f"zoom range {zooms[0]}–{zooms[1]} must lie within 0–{MAX_ZOOM}")
+    check_zooms(zooms)
     members = tileset_members(active_rasters())
     unknown = sorted(set(names or ()) - set(members))
     if unknown:
@@ -184,4 +188,4 @@ def run_command(args: Any) -> dict[str, Any]:
     return {"status": "done", "tiles": report.tiles, "message": "\n".join([*lines, f"seeded {report.total} tiles"])}
 
 
-__all__ = ["DEFAULT_ZOOMS", "IOC", "SeedReport", "district_box_3857", "plan", "run_command", "seed"]
+__all__ = ["DEFAULT_ZOOMS", "IOC", "SeedReport", "check_zooms", "district_box_3857", "plan", "run_command", "seed"]

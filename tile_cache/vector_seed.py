@@ -23,7 +23,7 @@ from tqdm import tqdm
 from gis_server.errors import UsageError
 from tile_cache import service, store
 from tile_cache.grid import address, tiles_over, tilesets
-from tile_cache.seed import MAX_TILES, district_box_3857
+from tile_cache.seed import MAX_TILES, check_zooms, district_box_3857
 
 Job = tuple[str, int, int, int]
 
@@ -43,6 +43,7 @@ class VectorSeedReport:
 
 def plan(names: Sequence[str] | None, zooms: tuple[int, int]) -> tuple[VectorSeedReport, list[Job]]:
     """The tiles a seed covers, tileset by tileset and zoom by zoom; refuses a run over the tile budget."""
+    check_zooms(zooms)
     sets = tilesets()
     unknown = sorted(set(names or ()) - set(sets))
     if unknown:

@@ -60,6 +60,8 @@ def test_the_cli_seeds_vector_tiles_and_refuses_what_it_cannot(capsys: pytest.Ca
         vector_seed.seed(["owners"], (12, 13))
     with pytest.raises(UsageError, match="concurrency"):
         vector_seed.seed(["wards"], (12, 13), concurrency=0)
+    with pytest.raises(UsageError, match="zoom range"):
+        vector_seed.plan(["wards"], (14, 13))
     with pytest.raises(UsageError, match="budget"):
         vector_seed.plan(["parcels"], (0, 22))
     assert main(["tiles", "seed", "--vector", "--zooms", "12"]) == 2
