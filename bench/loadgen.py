@@ -1,7 +1,7 @@
 """A small HTTP load generator: N client threads over loopback, bounded request counts, per-request latency.
 
 Each client keeps one ``http.client`` connection (reopened when the server
-closes it, as gunicorn's sync workers do after every response) and times a
+closes it, as gunicorn's sync workers did after every response) and times a
 request from sending it to having read the whole body. Latency percentiles
 use linear interpolation between the nearest ranks. The client threads run
 on the same machine as the servers, so on two cores they take CPU from them:

@@ -202,7 +202,7 @@ def method() -> dict[str, str]:
     return {
         "sample": f"{SAMPLE} parcels ordered by md5(ward/sheet/parcel); points are ST_PointOnSurface in WGS84",
         "sql": "layers.lookup builders executed with psycopg over loopback; the report is its five statements",
-        "ours": "scripts/serve.sh (gunicorn sync workers); one client, one request at a time",
+        "ours": "scripts/serve.sh (gunicorn threaded workers, keep-alive); one client, one request at a time",
         "tipg": "TiPg under uvicorn (1 process), /collections/public.layer_parcels/items/{id}, public fields only",
         "throughput": f"each HTTP endpoint alone, the whole sample once, {CLIENTS} concurrent clients",
         "order": "warm-up (untimed), then per round and parcel: key, point, report (SQL then ours), TiPg items",

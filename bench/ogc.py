@@ -270,10 +270,12 @@ def method() -> dict[str, str]:
         "requests": f"items100: items?limit={PAGE}; bbox: a {2 * HALF_SIDE_M:.0f} m square (VN-2000) around the "
         f"ST_PointOnSurface of {PLACES} parcels ordered by md5(ward/sheet/parcel), sent as its CRS84 bbox with "
         f"limit={BBOX_LIMIT}; item: items/{{id}} of the same parcels; filter: cql2-text {FILTER!r}, limit={PAGE}",
-        "ours": "scripts/serve.sh (gunicorn sync workers, GIS_WORKERS or 3), /ogc/collections/parcels, f=json",
+        "ours": "scripts/serve.sh (gunicorn gthread workers, GIS_WORKERS or 3 × GIS_THREADS or 4), "
+        "/ogc/collections/parcels, f=json",
         "tipg": "TiPg under uvicorn (1 process), public.layer_parcels, geometry geom_3857, public fields only, "
         "f=geojson (its f=json is a list of rows)",
-        "pygeoapi": "stock pygeoapi: gunicorn pygeoapi.flask_app:APP (sync workers, as many as ours), provider "
+        "pygeoapi": "stock pygeoapi: gunicorn pygeoapi.flask_app:APP (gthread workers and threads, as many as "
+        "ours), provider "
         "PostgreSQL (SQLAlchemy/GeoAlchemy2/psycopg2) on layer_parcels.geom, storage_crs EPSG:9210 (pyproj "
         "reprojects bbox and output in Python), public fields only, count on (its default), f=json",
         "load": f"{REQUESTS} requests per request type and server per round, {CLIENTS} concurrent clients; "

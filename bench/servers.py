@@ -1,7 +1,8 @@
 """The servers the serving sections measure, each on a free loopback port for the length of a section.
 
 - ours: ``scripts/serve.sh`` exactly as ``make run`` serves (gunicorn, its
-  sync workers, ``GIS_WORKERS`` or 3, access log on), pointed at the benchmark
+  threaded workers, ``GIS_WORKERS`` or 3 with ``GIS_THREADS`` or 4 threads,
+  keep-alive, access log on), pointed at the benchmark
   database, with its data and tile-cache directories in a scratch folder;
 - TiPg: ``uvicorn tipg.main:app`` (one process, asyncpg pool) over the same
   database, restricted to ``public.layer_parcels`` with our parcels' public

@@ -3,8 +3,9 @@
 Nothing of ours is involved: a configuration and an OpenAPI document are
 written to a scratch folder (``PYGEOAPI_CONFIG``, ``PYGEOAPI_OPENAPI``, as
 pygeoapi's documentation deploys it), and ``gunicorn pygeoapi.flask_app:APP``
-serves them with as many sync workers as our server has (``GIS_WORKERS`` or
-3), access log on, as ``scripts/serve.sh`` runs ours. The provider reads
+serves them with as many threaded workers as our server has (``GIS_WORKERS``
+or 3, ``GIS_THREADS`` or 4 threads, keep-alive), access log on, as
+``scripts/serve.sh`` runs ours. The provider reads
 ``layer_parcels`` through SQLAlchemy + GeoAlchemy2 + psycopg2 (pygeoapi's
 own requirements for it), with the storage CRS the table really has
 (EPSG:9210, VN-2000): pygeoapi then reprojects the bbox and every output
@@ -30,6 +31,7 @@ COLLECTION = "parcels"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 STORAGE_CRS = "http://www.opengis.net/def/crs/EPSG/0/9210"
 DEFAULT_WORKERS = "3"  # scripts/serve.sh's default
+DEFAULT_THREADS = "4"  # scripts/serve.sh's default
 LIMITS = {"default_items": 100, "max_items": 10_000}  # the same limits as our /ogc
 METADATA: dict[str, Any] = {
     "identification": {
@@ -127,7 +129,9 @@ def serve(db: Database, scratch: Path, properties: list[str]) -> contextlib.Abst
     available()
     env = write(db, scratch, properties, servers.free_port())
     workers = os.environ.get("GIS_WORKERS", DEFAULT_WORKERS)
+    threads = os.environ.get("GIS_THREADS", DEFAULT_THREADS)
     argv = [str(BIN / "gunicorn"), "pygeoapi.flask_app:APP", "--bind", f"{HOST}:{env['PORT']}", "--workers", workers,
+            "--worker-class", "gthread", "--threads", threads, "--keep-alive", "5",
             "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning"]  # fmt: skip
     return servers.running("pygeoapi", argv, env, scratch, f"/collections/{COLLECTION}?f=json")
 

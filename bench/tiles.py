@@ -218,7 +218,8 @@ def method() -> dict[str, str]:
         "parcels from their registry min zoom, ioc at every zoom",
         "sql": "tile_cache.mvt.tile_sql(address(...), the server's byte budget) executed with psycopg over "
         "loopback, one connection",
-        "ours": "scripts/serve.sh (gunicorn sync workers) with GIS_TILE_CACHE_DIR emptied before each round; "
+        "ours": "scripts/serve.sh (gunicorn threaded workers, keep-alive) with GIS_TILE_CACHE_DIR emptied before "
+        "each round; "
         "every response checked to be X-Tile-Cache: miss; one client, one request at a time",
         "tipg": "TiPg under uvicorn (1 process) on public.layer_parcels, geometry column geom_3857, public fields "
         "only, tile buffer 64, no feature cap; one client",

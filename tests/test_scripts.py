@@ -61,3 +61,44 @@ def test_missing_packages_without_apt_is_one_clear_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: apt-get is not available to install: gdal-bin")
+
+
+def test_serve_keeps_a_client_connection_alive_across_requests(tmp_path: Path, django_db_setup: None) -> None:
+    """Map clients fetch tiles in bursts over a few connections: the server must not close each after one tile."""
+    import http.client
+    import signal
+    import time
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgis://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": url, "GIS_DATA_DIR": str(tmp_path)}
+    server = subprocess.Popen(["/bin/bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "serve.sh did not start"
+                time.sleep(0.2)
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        replies = []
+        for _ in range(3):
+            client.request("GET", "/healthz")
+            response = client.getresponse()
+            response.read()
+            replies.append((response.status, response.getheader("Connection"), client.sock))
+        assert [status for status, _, _ in replies] == [200] * 3
+        assert all(header != "close" for _, header, _ in replies)
+        assert replies[0][2] is not None and all(sock is replies[0][2] for _, _, sock in replies), "one connection"
+        client.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
