@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pruning.add_argument("--keep", type=int, help="per layer, the N latest archiving loads stay undoable")
     pruning.add_argument("--older-than", type=float, metavar="DAYS", help="only archives of loads older than this")
+    pruning.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
     pruning.add_argument("--layer", help="one layer (default: every layer)")
     _output_arguments(pruning)
     tiles = commands.add_parser("tiles", help="tile caches: seed the district")

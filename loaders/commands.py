@@ -62,7 +62,7 @@ def loads(args: argparse.Namespace) -> dict[str, Any]:
     if args.action == "prune":
         from loaders.prune import prune
 
-        return prune(args.keep, args.layer, args.older_than)
+        return prune(args.keep, args.layer, args.older_than, args.dry_run)
     return rollback_module.rollback(args.id)
 
 

@@ -73,8 +73,11 @@ class Rules:
         return [p for p in old if (ended := finished.get(p[0])) is not None and ended < since]
 
 
-def prune(keep: int | None, layer_id: str | None, older_than_days: float | None = None) -> dict[str, Any]:
-    """Prune every vector layer (or ``layer_id``); returns the loads pruned, the leftovers dropped, bytes freed."""
+def prune(
+    keep: int | None, layer_id: str | None, older_than_days: float | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Prune every vector layer (or ``layer_id``); returns the loads pruned, the leftovers dropped, bytes freed.
+    With ``dry_run`` the same report, and nothing dropped or marked."""
     rules = Rules.parse(keep, older_than_days)
     try:
         layers = [registry.get(layer_id)] if layer_id else list(registry.LAYERS)
@@ -84,36 +87,40 @@ def prune(keep: int | None, layer_id: str | None, older_than_days: float | None 
     leftovers: list[str] = []
     freed = 0
     for layer in layers:
-        loads, size, leftover = _prune_layer(layer, rules)
+        loads, size, leftover = _prune_layer(layer, rules, dry_run)
         freed += size + leftover
         if loads:
             pruned[layer.id] = loads
         if leftover:
             leftovers.append(rebuild.next_table(layer))
-    return {"status": "done", "pruned": pruned, "leftovers_dropped": leftovers, "freed_bytes": freed,
-            "message": _message(pruned, leftovers, freed)}  # fmt: skip
+    return {"status": "dry-run" if dry_run else "done", "pruned": pruned, "leftovers_dropped": leftovers,
+            "freed_bytes": freed, "message": _message(pruned, leftovers, freed, dry_run)}  # fmt: skip
 
 
-def _message(pruned: dict[str, list[int]], leftovers: list[str], freed: int) -> str:
+def _message(pruned: dict[str, list[int]], leftovers: list[str], freed: int, dry_run: bool) -> str:
     count = sum(len(v) for v in pruned.values())
     detail = "; ".join(f"{layer}: loads {', '.join(map(str, ids))}" for layer, ids in pruned.items())
-    message = f"pruned the archives of {count} load(s)" + (f" ({detail})" if detail else "")
+    prune, drop, free = ("would prune", "would drop", "would free") if dry_run else ("pruned", "dropped", "freed")
+    message = f"{prune} the archives of {count} load(s)" + (f" ({detail})" if detail else "")
     if leftovers:
-        message += f"; dropped {', '.join(leftovers)} left by an interrupted load"
-    return f"{message}; {freed / 2**20:.1f} MB freed"
+        message += f"; {drop} {', '.join(leftovers)} left by an interrupted load"
+    ending = f"; {free} {freed / 2**20:.1f} MB" if dry_run else f"; {freed / 2**20:.1f} MB freed"
+    return ("dry run, nothing changed: " if dry_run else "") + message + ending
 
 
-def _prune_layer(layer: registry.Layer, rules: Rules) -> tuple[list[int], int, int]:
+def _prune_layer(layer: registry.Layer, rules: Rules, dry_run: bool) -> tuple[list[int], int, int]:
     """(loads pruned, their bytes, bytes of a dropped leftover ``__next``) for one layer, under its lock."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(*staging.lock(layer))
-        leftover = _drop_leftover(cursor, layer)
+        leftover = _drop_leftover(cursor, layer, dry_run)
         if not retire.partitioned(cursor, layer):
             return [], 0, leftover
         cursor.execute(_PARTITIONS, {"t": archive.archive_table(layer)})
         partitions = cursor.fetchall()
         finished = dict(Load.objects.filter(pk__in=[p[0] for p in partitions]).values_list("pk", "finished_at"))
         old = rules.to_drop(partitions, finished)
+        if dry_run:
+            return sorted(row[0] for row in old), sum(row[2] for row in old), leftover
         for _, table, _ in old:
             cursor.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(table)))  # regclass text: quoted by PostgreSQL
         now = timezone.now().isoformat()
@@ -123,13 +130,14 @@ def _prune_layer(layer: registry.Layer, rules: Rules) -> tuple[list[int], int, i
     return sorted(row[0] for row in old), sum(row[2] for row in old), leftover
 
 
-def _drop_leftover(cursor: Any, layer: registry.Layer) -> int:
+def _drop_leftover(cursor: Any, layer: registry.Layer, dry_run: bool) -> int:
     """Drop the layer's ``__next`` table, which under the lock no load is filling; returns the bytes it held."""
     cursor.execute(_LEFTOVER, {"t": sql.Identifier(rebuild.next_table(layer)).as_string(cursor.cursor)})
     row = cursor.fetchone()
     if row is None:
         return 0
-    cursor.execute(rebuild.drop_next(layer))
+    if not dry_run:
+        cursor.execute(rebuild.drop_next(layer))
     return int(row[0])
 
 

@@ -97,9 +97,15 @@ def test_prune_keeps_the_newest_archives_and_refuses_to_roll_back_a_pruned_load(
         scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
     newest = scratch.latest_load()
     partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'layer_parcels_archive'::regclass"
-    assert scratch.query(partitions)[0][0] >= 3
+    before_prune = scratch.query(partitions)
+    assert before_prune[0][0] >= 3
+    dry = json.loads(scratch.gis("loads", "prune", "--keep", "2", "--layer", "parcels", "--dry-run", "--json").stdout)
+    assert dry["status"] == "dry-run" and scratch.query(partitions) == before_prune, "a dry run drops nothing"
+    assert scratch.query("SELECT count(*) FROM gis_load WHERE report ? 'archive_pruned_at' AND id = ANY(%s)",
+                         (dry["pruned"]["parcels"],)) == [(0,)], "and marks no load"  # fmt: skip
     report = json.loads(scratch.gis("loads", "prune", "--keep", "2", "--layer", "parcels", "--json").stdout)
     assert scratch.query(partitions) == [(2,)]
+    assert (report["pruned"], report["freed_bytes"]) == (dry["pruned"], dry["freed_bytes"]), "what it said it would"
     assert newest - 2 in report["pruned"]["parcels"] and newest - 1 not in report["pruned"]["parcels"]
     assert report["freed_bytes"] > 0
     listed = scratch.gis("loads", "list", "--layer", "parcels", "--limit", "3").stdout.splitlines()
@@ -175,6 +181,8 @@ def test_prune_drops_a_next_table_left_by_a_killed_load_but_waits_for_a_running_
     exists = "SELECT count(*) FROM pg_class WHERE relname = 'layer_parcels__next'"
     with _connect(scratch.name, autocommit=True) as admin:
         admin.execute("CREATE TABLE layer_parcels__next AS SELECT * FROM layer_parcels")
+    dry = json.loads(scratch.gis("loads", "prune", "--keep", "100", "--layer", "parcels", "--dry-run", "--json").stdout)
+    assert dry["leftovers_dropped"] == ["layer_parcels__next"] and scratch.query(exists) == [(1,)]
     with _connect(scratch.name, autocommit=True) as load:  # a load of parcels at work: it holds the layer's lock
         load.execute("SELECT pg_advisory_lock(%s, hashtext('parcels'))", (LOCK_CLASS,))
         pruning = scratch.spawn("loads", "prune", "--keep", "100", "--layer", "parcels", "--json")
