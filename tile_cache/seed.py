@@ -122,8 +122,9 @@ def plan(names: Sequence[str] | None = None, zooms: tuple[int, int] = DEFAULT_ZO
     return report
 
 
-# Which cached tiles a seed renders again: those older than this. None for a plain seed (only missing tiles go
-# to the workers; MapProxy's default walks every tile through them), all of them for ``--refresh``.
+# MapProxy's ``refresh_before``: cached tiles older than this are rendered again. A date before any tile was
+# cached sends only the missing tiles to the workers (without it MapProxy walks every tile through them); "now"
+# renders every tile again (``--refresh``).
 ONLY_MISSING = {"time": "1971-01-01T00:00:00"}
 EVERY_TILE = {"seconds": 0}
 
@@ -175,7 +176,8 @@ def run_command(args: Any) -> dict[str, Any]:
     low, _, high = str(getattr(args, "zooms", None) or f"{DEFAULT_ZOOMS[0]}-{DEFAULT_ZOOMS[1]}").partition("-")
     if not (low.isdigit() and high.isdigit()):
         raise UsageError(f"--zooms takes FROM-TO, e.g. 10-18, not {args.zooms!r}")
-    names, zooms, concurrency = getattr(args, "tilesets", None) or None, (int(low), int(high)), int(args.concurrency)
+    names, zooms = getattr(args, "tilesets", None) or None, (int(low), int(high))
+    concurrency = int(getattr(args, "concurrency", 2))
     refresh = bool(getattr(args, "refresh", False))
     if getattr(args, "vector", False):
         from tile_cache import vector_seed
