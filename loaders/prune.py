@@ -35,6 +35,7 @@ from layers.models import Load
 from loaders import archive, rebuild, retire, staging
 
 PRUNED = "archive_pruned_at"
+MAX_DAYS = 36_500  # a century: anything larger (or nan, inf) is a typing slip, not a retention rule
 
 # The partitions of one archive, by the load they belong to (the LIST bound holds its id), newest first.
 _PARTITIONS = """
@@ -59,8 +60,8 @@ class Rules:
             raise UsageError("say what to keep: --keep N (latest loads per layer), --older-than DAYS, or both")
         if keep is not None and keep < 1:
             raise UsageError("--keep must be at least 1: the last load's archive is what undoes it")
-        if older_than_days is not None and older_than_days < 0:
-            raise UsageError("--older-than is a number of days, 0 or more")
+        if older_than_days is not None and not 0 <= older_than_days <= MAX_DAYS:
+            raise UsageError(f"--older-than is a number of days from 0 to {MAX_DAYS}")
         since = None if older_than_days is None else timezone.now() - timedelta(days=older_than_days)
         return cls(keep or 1, since)
 

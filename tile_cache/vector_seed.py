@@ -26,6 +26,7 @@ from tile_cache.grid import address, tiles_over, tilesets
 from tile_cache.seed import MAX_TILES, check_zooms, district_box_3857
 
 Job = tuple[str, int, int, int]
+MAX_CONCURRENCY = 16
 
 
 @dataclass
@@ -118,8 +119,8 @@ def seed(
 ) -> VectorSeedReport:
     """Render and cache every missing vector tile of the district for ``names`` (default: every tileset); with
     ``refresh``, every tile again."""
-    if concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be from 1 to {MAX_CONCURRENCY} (each thread holds a database connection)")
     report, jobs = plan(names, zooms)
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=len(jobs), desc="vector tiles", unit="tile", disable=not show) as bar:

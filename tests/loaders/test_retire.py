@@ -170,7 +170,7 @@ def test_prune_older_than_keeps_recent_archives_and_always_the_newest(scratch: S
     assert prune("--older-than", "5")["pruned"] == {"parcels": [second]}
     scratch.query("UPDATE gis_load SET finished_at = now() - interval '200 days' WHERE id = %s RETURNING id", (newest,))
     assert prune("--older-than", "0")["pruned"] == {} and kept(newest), "the newest archive undoes the last load"
-    for bad in ((), ("--keep", "0"), ("--older-than", "-1")):
+    for bad in ((), ("--keep", "0"), ("--older-than", "-1"), ("--older-than", "nan"), ("--older-than", "inf")):
         refused = scratch.gis("loads", "prune", *bad, check=False)
         assert refused.returncode == 2 and "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1
 

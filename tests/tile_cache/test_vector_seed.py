@@ -58,8 +58,9 @@ def test_the_cli_seeds_vector_tiles_and_refuses_what_it_cannot(capsys: pytest.Ca
     assert out["status"] == "done" and sum(out["outcomes"].values()) == out["tiles"]["wards"] > 0
     with pytest.raises(UsageError, match="unknown vector tileset"):
         vector_seed.seed(["owners"], (12, 13))
-    with pytest.raises(UsageError, match="concurrency"):
-        vector_seed.seed(["wards"], (12, 13), concurrency=0)
+    for threads in (0, 1000):
+        with pytest.raises(UsageError, match="concurrency"):
+            vector_seed.seed(["wards"], (12, 13), concurrency=threads)
     with pytest.raises(UsageError, match="zoom range"):
         vector_seed.plan(["wards"], (14, 13))
     with pytest.raises(UsageError, match="budget"):
