@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,13 @@ SESSIONS_SINCE = (
 )
 
 
-def _now() -> object:
+def _now() -> datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT clock_timestamp()")
         return cursor.fetchone()[0]
 
 
-def _sessions_since(moment: object) -> int:
+def _sessions_since(moment: datetime) -> int:
     with connection.cursor() as cursor:
         for _ in range(20):  # a closed connection's backend takes a moment to go
             cursor.execute(SESSIONS_SINCE, [moment])
