@@ -17,12 +17,14 @@ own (``django.db.DatabaseError``), so the CLI reports it the same way.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from django.db import connection
+
+from gis_server import threads
 
 # One backend per core, at least two (index builds gain from the second even on two cores).
 WORKERS = max(2, min(4, os.cpu_count() or 2))
@@ -45,31 +47,17 @@ def connection_params() -> dict[str, Any]:
 
 def run(jobs: Sequence[Job], workers: int = WORKERS) -> None:
     """Run every job, in order, on up to ``workers`` connections; raise the first error after all have stopped."""
-    pending = list(reversed(jobs))
     params = connection_params()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def take() -> Job | None:
-        with lock:
-            return pending.pop() if pending and not errors else None
+    @contextmanager
+    def cursor() -> Iterator[Any]:
+        with psycopg.connect(**params, autocommit=True) as conn, conn.cursor() as opened:
+            # The connections already share the cores: parallel maintenance workers would only queue behind them.
+            opened.execute("SET max_parallel_maintenance_workers = 0")
+            yield opened
 
-    def work() -> None:
-        try:
-            with psycopg.connect(**params, autocommit=True) as conn, conn.cursor() as cursor:
-                # The connections already share the cores: parallel maintenance workers would only queue behind them.
-                cursor.execute("SET max_parallel_maintenance_workers = 0")
-                while (job := take()) is not None:
-                    job(cursor)
-        except BaseException as error:
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=work, name=f"gis-db-{n}", daemon=True) for n in range(min(workers, len(jobs)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
+    try:
+        threads.each(jobs, min(workers, len(jobs)), lambda job, opened: job(opened), cursor, "gis-db")
+    except Exception:
         with connection.wrap_database_errors:
-            raise errors[0]
+            raise

@@ -186,8 +186,16 @@ def run_command(args: Any) -> dict[str, Any]:
         return {"status": "done", "tiles": found.tiles, "outcomes": found.outcomes,
                 "message": vector_seed.message(found)}  # fmt: skip
     report = seed(names, zooms, concurrency, refresh=refresh)
-    lines = [f"{name:16} z{lo}–{hi} {report.tiles[name]:>8} tiles" for name, (lo, hi) in report.zooms.items()]
+    lines = tileset_lines(report.zooms, report.tiles)
     return {"status": "done", "tiles": report.tiles, "message": "\n".join([*lines, f"seeded {report.total} tiles"])}
 
 
-__all__ = ["DEFAULT_ZOOMS", "IOC", "SeedReport", "check_zooms", "district_box_3857", "plan", "run_command", "seed"]
+def tileset_lines(zooms: dict[str, tuple[int, int]], tiles: dict[str, int]) -> list[str]:
+    """One line per tileset seeded: its name, zooms and tile count (raster and vector seeds alike)."""
+    return [f"{name:16} z{lo}–{hi} {tiles[name]:>8} tiles" for name, (lo, hi) in zooms.items()]
+
+
+__all__ = [
+    "DEFAULT_ZOOMS", "IOC", "SeedReport", "check_zooms", "district_box_3857", "plan", "run_command", "seed",
+    "tileset_lines",
+]  # fmt: skip

@@ -15,15 +15,17 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
 from tqdm import tqdm
 
+from gis_server import threads
 from gis_server.errors import UsageError
 from tile_cache import service, store
 from tile_cache.grid import address, tiles_over, tilesets
-from tile_cache.seed import MAX_TILES, check_zooms, district_box_3857
+from tile_cache.seed import MAX_TILES, check_zooms, district_box_3857, tileset_lines
 
 Job = tuple[str, int, int, int]
 MAX_CONCURRENCY = 16
@@ -73,41 +75,13 @@ def _one(job: Job, refresh: bool) -> str:
     return "rendered" if found.data else "empty"
 
 
-class _Workers:
-    """Threads taking the next tile from one list; each closes its own database connection when it stops."""
-
-    def __init__(self, jobs: list[Job], report: VectorSeedReport, bar: tqdm, refresh: bool) -> None:
-        self.todo: Iterator[Job] = iter(jobs)
-        self.refresh = refresh
-        self.report, self.bar = report, bar
-        self.lock = threading.Lock()
-        self.errors: list[BaseException] = []
-
-    def _take(self) -> Job | None:
-        with self.lock:
-            return None if self.errors else next(self.todo, None)
-
-    def work(self) -> None:
-        try:
-            while (job := self._take()) is not None:
-                outcome = _one(job, self.refresh)
-                with self.lock:
-                    self.report.outcomes[outcome] += 1
-                    self.bar.update(1)
-        except BaseException as error:
-            with self.lock:
-                self.errors.append(error)
-        finally:
-            connection.close()  # this thread's own connection (Django's are per thread)
-
-    def run(self, count: int) -> None:
-        threads = [threading.Thread(target=self.work, name=f"gis-seed-{n}") for n in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if self.errors:
-            raise self.errors[0]
+@contextmanager
+def _own_connection() -> Iterator[None]:
+    """A seeding thread's Django connection (Django's are per thread), closed when the thread stops."""
+    try:
+        yield
+    finally:
+        connection.close()
 
 
 def seed(
@@ -123,12 +97,20 @@ def seed(
         raise UsageError(f"--concurrency must be from 1 to {MAX_CONCURRENCY} (each thread holds a database connection)")
     report, jobs = plan(names, zooms)
     show = sys.stderr.isatty() if progress is None else progress
+    lock = threading.Lock()
     with tqdm(total=len(jobs), desc="vector tiles", unit="tile", disable=not show) as bar:
-        _Workers(jobs, report, bar, refresh).run(min(concurrency, max(len(jobs), 1)))
+
+        def handle(job: Job, _: None) -> None:
+            outcome = _one(job, refresh)
+            with lock:
+                report.outcomes[outcome] += 1
+                bar.update(1)
+
+        threads.each(jobs, min(concurrency, len(jobs)), handle, _own_connection, "gis-seed")
     return report
 
 
 def message(report: VectorSeedReport) -> str:
-    lines = [f"{name:16} z{lo}–{hi} {report.tiles[name]:>8} tiles" for name, (lo, hi) in report.zooms.items()]
+    lines = tileset_lines(report.zooms, report.tiles)
     done = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.items())
     return "\n".join([*lines, f"seeded {report.total} vector tiles ({done})"])
