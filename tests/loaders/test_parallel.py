@@ -9,6 +9,7 @@ import pytest
 from django.db import DataError
 
 from loaders import parallel
+from tests import sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -48,21 +49,6 @@ def test_the_first_error_is_raised_as_djangos_and_later_jobs_do_not_start() -> N
 
 def test_no_connection_is_left_open_after_the_jobs() -> None:
     """Workers use their own connections only: none of Django's is opened in a worker thread and left behind."""
-    from django.db import connection
-
-    # Sessions opened since the jobs began (the test runs inside a transaction, which would see one cached snapshot
-    # of the activity view; other processes' sessions, even ones still going away, started before).
-    count = (
-        "SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_start >= %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        began = cursor.fetchone()[0]
-        parallel.run([lambda c: c.execute("SELECT 1")] * 4, workers=2)
-        for _ in range(20):  # a closed connection's backend takes a moment to go
-            cursor.execute(count, [began])
-            if (left := cursor.fetchone()[1]) == 0:
-                break
-            cursor.execute("SELECT pg_sleep(0.1)")
-        assert left == 0
+    began = sessions.now()
+    parallel.run([lambda c: c.execute("SELECT 1")] * 4, workers=2)
+    assert sessions.opened_since(began) == 0

@@ -3,46 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from gis_server.errors import UsageError
 from loaders.cli import main
+from tests import sessions
 from tile_cache import store, vector_seed
 from tile_cache.grid import address, tiles_over
 from tile_cache.seed import district_box_3857
 
-# Sessions opened since a moment (the test runs inside a transaction, which would see one cached snapshot of
-# the activity view; sessions of other processes, even ones still going away, started before it).
-SESSIONS_SINCE = (
-    "SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity WHERE datname = current_database() "
-    "AND pid <> pg_backend_pid() AND backend_start >= %s"
-)
-
-
-def _now() -> datetime:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        return cursor.fetchone()[0]
-
-
-def _sessions_since(moment: datetime) -> int:
-    with connection.cursor() as cursor:
-        for _ in range(20):  # a closed connection's backend takes a moment to go
-            cursor.execute(SESSIONS_SINCE, [moment])
-            if (count := int(cursor.fetchone()[1])) == 0:
-                break
-            cursor.execute("SELECT pg_sleep(0.1)")
-        return count
-
 
 @pytest.mark.django_db
 def test_seeding_caches_every_district_tile_once_as_a_request_would(client: Client, tile_dir: Path) -> None:
-    started = _now()
+    started = sessions.now()
     report = vector_seed.seed(["wards", "parcels"], (16, 17), concurrency=2, progress=False)
     box = district_box_3857()
     planned = {(name, z, x, y) for name in ("wards", "parcels") for z in (16, 17) for x, y in tiles_over(box, z)}
@@ -50,7 +26,7 @@ def test_seeding_caches_every_district_tile_once_as_a_request_would(client: Clie
     assert report.total == len(planned) and sum(report.outcomes.values()) == len(planned)
     assert report.outcomes["rendered"] > 0 and report.outcomes["cached"] == 0
     assert all(store.path_of(address(*tile)).exists() for tile in planned)
-    assert _sessions_since(started) == 0, "each seeding thread closed its connection"
+    assert sessions.opened_since(started) == 0, "each seeding thread closed its connection"
 
     tile = next(t for t in sorted(planned) if store.path_of(address(*t)).stat().st_size > 0)
     seeded = store.path_of(address(*tile)).read_bytes()
