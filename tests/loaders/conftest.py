@@ -50,6 +50,10 @@ class Scratch:
             raise AssertionError(f"gis {' '.join(args)} failed: {result.stderr}")
         return result
 
+    def load_sample(self, mode: str = "replace") -> None:
+        """The sample's parcels loaded again (``--force``: the file is unchanged), as data staff would."""
+        self.gis("load", "parcels", str(self.sample / "parcels.gpkg"), "--mode", mode, "--force", "--quiet")
+
     def spawn(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [*GIS, *args], cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -17,7 +17,7 @@ from tests.loaders.conftest import Scratch, _connect
 
 def test_rollback_of_a_replace_restores_the_previous_rows_exactly(scratch: Scratch) -> None:
     before = scratch.parcels_checksum()
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    scratch.load_sample()
     load_id = scratch.latest_load()
     assert scratch.parcels_checksum() != before  # new ids and load ids
     result = scratch.gis("loads", "rollback", str(load_id))

@@ -22,7 +22,7 @@ SHAPE = (
 
 
 def _replace(scratch: Scratch) -> None:
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    scratch.load_sample()
 
 
 def test_replace_keeps_columns_indexes_constraints_grants_and_the_id_sequence(scratch: Scratch) -> None:

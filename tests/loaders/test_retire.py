@@ -30,7 +30,7 @@ def _filenode(scratch: Scratch, table: str) -> int:
 
 def test_replace_attaches_the_old_table_as_the_archive_partition(scratch: Scratch) -> None:
     live, before = _filenode(scratch, "layer_parcels"), scratch.query(LIVE)[0]
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    scratch.load_sample()
     load = scratch.latest_load()
     partition = f"layer_parcels_archive_{load}"
     assert _filenode(scratch, partition) == live, "the old table's own file: no row was copied"
@@ -48,7 +48,7 @@ def test_replace_attaches_the_old_table_as_the_archive_partition(scratch: Scratc
 
 def test_rollback_of_a_replace_restores_the_rows_and_drops_the_partition(scratch: Scratch) -> None:
     before = scratch.query(LIVE)[0]
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    scratch.load_sample()
     load = scratch.latest_load()
     scratch.gis("loads", "rollback", str(load), "--quiet")
     assert scratch.query(LIVE)[0] == before
@@ -64,7 +64,7 @@ def test_rolling_back_a_replace_rebuilds_the_table_and_keeps_what_later_loads_ad
     from tests.loaders.test_rebuild import SHAPE
 
     before, shape = scratch.query(LIVE)[0], scratch.query(SHAPE)
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+    scratch.load_sample()
     replace = scratch.latest_load()
     extra = write_parcels(tmp_path / "extra.gpkg", [LOT], [lot_row(993, 1)])
     scratch.gis("load", "parcels", str(extra), "--mode", "append", "--quiet")
@@ -82,7 +82,7 @@ def test_rolling_back_a_replace_rebuilds_the_table_and_keeps_what_later_loads_ad
 
 def test_an_upsert_archives_into_a_partition_of_its_own(scratch: Scratch) -> None:
     before = scratch.query(LIVE)[0]
-    scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "upsert", "--force", "--quiet")
+    scratch.load_sample("upsert")
     load = scratch.latest_load()
     assert scratch.query(ARCHIVED, (load,))[0][0] == before[0], "every row had its key staged"
     assert scratch.query("SELECT count(*) FROM pg_class WHERE relname = %s", (f"layer_parcels_archive_{load}",)) == [
@@ -94,7 +94,7 @@ def test_an_upsert_archives_into_a_partition_of_its_own(scratch: Scratch) -> Non
 
 def test_prune_keeps_the_newest_archives_and_refuses_to_roll_back_a_pruned_load(scratch: Scratch) -> None:
     for _ in range(3):
-        scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+        scratch.load_sample()
     newest = scratch.latest_load()
     partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'layer_parcels_archive'::regclass"
     before_prune = scratch.query(partitions)
@@ -148,7 +148,7 @@ def test_the_migration_moves_archived_rows_into_a_partition_per_load() -> None:
 
 def test_prune_older_than_keeps_recent_archives_and_always_the_newest(scratch: Scratch) -> None:
     for _ in range(3):
-        scratch.gis("load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet")
+        scratch.load_sample()
     newest = scratch.latest_load()
     first, second = newest - 2, newest - 1
     scratch.query(
