@@ -69,20 +69,29 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load a file into a layer", epilog=EXAMPLES, formatter_class=_formatter)
     _load_arguments(load)
     folder = commands.add_parser("load-dir", help="load every <layer>.<ext> file of a folder, wards first")
-    folder.add_argument("folder", type=Path)
+    folder.add_argument("folder", type=Path, help="a folder of files named after layers (parcels.gpkg, zoning.dxf …)")
     folder.add_argument("--mode", choices=MODES, help="as for 'gis load'")
     folder.add_argument("--crs", help="as for 'gis load'")
     _output_arguments(folder)
+    _loads_parser(commands)
+    _tiles_parser(commands)
+    layers = commands.add_parser("layers", help="list the layers and their row counts")
+    layers.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def _loads_parser(commands: Any) -> None:
+    """``gis loads list|show|rollback|prune``."""
     loads = commands.add_parser("loads", help="load history: list, show, rollback, prune")
     actions = loads.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="recent loads, newest first")
-    listing.add_argument("--layer")
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--layer", help="one layer's loads (default: every layer's)")
+    listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    listing.add_argument("--json", action="store_true", help="print as JSON")
     for name, text in (("show", "one load in full"), ("rollback", "restore the layer to its state before a load")):
         action = actions.add_parser(name, help=text)
-        action.add_argument("id", type=int)
+        action.add_argument("id", type=int, help="the load's id (see 'gis loads list')")
         _output_arguments(action)
-    listing.add_argument("--json", action="store_true", help="print as JSON")
     pruning = actions.add_parser(
         "prune", help="drop old loads' archived rows (the newest stays) and tables left by killed loads"
     )
@@ -91,18 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     pruning.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
     pruning.add_argument("--layer", help="one layer (default: every layer)")
     _output_arguments(pruning)
+
+
+def _tiles_parser(commands: Any) -> None:
+    """``gis tiles seed``."""
     tiles = commands.add_parser("tiles", help="tile caches: seed the district")
     tile_actions = tiles.add_subparsers(dest="action", required=True)
     seeding = tile_actions.add_parser("seed", help="render the district's raster (or --vector) tiles into the cache")
     seeding.add_argument("tilesets", nargs="*", help="default: every layer and ioc")
     seeding.add_argument("--zooms", default="10-18", help="FROM-TO (default 10-18)")
-    seeding.add_argument("--concurrency", type=int, default=2)
+    seeding.add_argument("--concurrency", type=int, default=2, help="tiles rendered at once (default 2; 1-16)")
     seeding.add_argument("--vector", action="store_true", help="the vector tiles (/tiles/…mvt) instead of the raster")
     seeding.add_argument("--refresh", action="store_true", help="render cached tiles again too (after a style change)")
     _output_arguments(seeding)
-    layers = commands.add_parser("layers", help="list the layers and their row counts")
-    layers.add_argument("--json", action="store_true", help="print as JSON")
-    return parser
 
 
 def _setup_django() -> None:

@@ -34,6 +34,7 @@ from tile_cache.mapproxy_config import GRID, IOC, MAX_ZOOM, active_rasters, tile
 log = logging.getLogger(__name__)
 Box = tuple[float, float, float, float]
 DEFAULT_ZOOMS = (10, 18)
+MAX_CONCURRENCY = 16
 MAX_TILES = 250_000  # z10–z18 over the district is ~3,000 tiles per tileset; far more means a wrong extent
 
 
@@ -82,6 +83,12 @@ def district_box_3857() -> Box:
         if row and row[0] is not None:
             return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
     raise UsageError("Chưa có dữ liệu để tạo sẵn ô bản đồ / nothing loaded yet: load the wards first")
+
+
+def check_concurrency(concurrency: int, holds: str) -> None:
+    """Seeding workers are bounded: each holds ``holds`` for the whole seed."""
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be from 1 to {MAX_CONCURRENCY} (each worker holds {holds})")
 
 
 def check_zooms(zooms: tuple[int, int]) -> None:
@@ -185,6 +192,7 @@ def run_command(args: Any) -> dict[str, Any]:
         found = vector_seed.seed(names, zooms, concurrency, refresh=refresh)
         return {"status": "done", "tiles": found.tiles, "outcomes": found.outcomes,
                 "message": vector_seed.message(found)}  # fmt: skip
+    check_concurrency(concurrency, "a MapProxy process with its own Mapnik maps")
     report = seed(names, zooms, concurrency, refresh=refresh)
     lines = tileset_lines(report.zooms, report.tiles)
     return {"status": "done", "tiles": report.tiles, "message": "\n".join([*lines, f"seeded {report.total} tiles"])}
@@ -196,6 +204,7 @@ def tileset_lines(zooms: dict[str, tuple[int, int]], tiles: dict[str, int]) -> l
 
 
 __all__ = [
-    "DEFAULT_ZOOMS", "IOC", "SeedReport", "check_zooms", "district_box_3857", "plan", "run_command", "seed",
+    "DEFAULT_ZOOMS", "IOC", "MAX_CONCURRENCY", "SeedReport", "check_concurrency", "check_zooms", "district_box_3857",
+    "plan", "run_command", "seed",
     "tileset_lines",
 ]  # fmt: skip

@@ -25,10 +25,9 @@ from gis_server import threads
 from gis_server.errors import UsageError
 from tile_cache import service, store
 from tile_cache.grid import address, tiles_over, tilesets
-from tile_cache.seed import MAX_TILES, check_zooms, district_box_3857, tileset_lines
+from tile_cache.seed import MAX_TILES, check_concurrency, check_zooms, district_box_3857, tileset_lines
 
 Job = tuple[str, int, int, int]
-MAX_CONCURRENCY = 16
 
 
 @dataclass
@@ -93,8 +92,7 @@ def seed(
 ) -> VectorSeedReport:
     """Render and cache every missing vector tile of the district for ``names`` (default: every tileset); with
     ``refresh``, every tile again."""
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise UsageError(f"--concurrency must be from 1 to {MAX_CONCURRENCY} (each thread holds a database connection)")
+    check_concurrency(concurrency, "a database connection")
     report, jobs = plan(names, zooms)
     show = sys.stderr.isatty() if progress is None else progress
     lock = threading.Lock()

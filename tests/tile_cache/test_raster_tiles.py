@@ -249,6 +249,9 @@ def test_after_load_hook_purges_over_the_load_extent(client: Client) -> None:
     assert raster_purge.after_load("parcels", None) == 0
     with pytest.raises(UsageError):
         run_command(Namespace(tilesets=["owners"], zooms="10-12", concurrency=1))
+    for workers in (0, -3, 17):  # MapProxy took 0 and negative counts without a word
+        with pytest.raises(UsageError, match="--concurrency must be from 1 to 16"):
+            run_command(Namespace(tilesets=["wards"], zooms="10-12", concurrency=workers))
     with pytest.raises(UsageError):
         plan(["parcels"], (0, 22))  # over the tile budget
 
