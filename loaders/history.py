@@ -67,13 +67,6 @@ def begin(
     )
 
 
-def rejected(layer_id: str, source: str, digest: str, options: dict[str, Any], report: dict[str, Any]) -> Load:
-    """A run refused for its data still leaves a record (nothing else is written)."""
-    load = begin(layer_id, source, digest, str(options.get("mode") or ""), options)
-    finish(load, "rejected", report.get("counts", {}), report, None)
-    return load
-
-
 def finish(load: Load, status: str, counts: dict[str, int], report: dict[str, Any], extent: Any) -> None:
     load.status = status
     load.counts = counts

@@ -223,18 +223,34 @@ def _judge(layer: registry.Layer, ready: Prepared, options: LoadOptions, mode: s
         findings = ready.warnings
     if not findings:
         return
-    first = findings[0]
     limit = "--strict" if rejected <= options.max_errors else f"more than --max-errors {options.max_errors}"
-    error = DataRejected(
-        f"{ready.path.name}: {len(findings)} finding(s), {limit}; nothing was written. First: feature {first.fid}, "
-        f"field {first.field}: {first.message}. Fix the source, or see 'gis loads show' for the full list."
-    )
-    error.details = result.report()
-    if not options.dry_run:
-        report = {**result.report(), "message": error.user_message}
-        record = history.rejected(layer.id, str(ready.path), ready.digest, {**options.recorded(), "mode": mode}, report)
-        error.details["load_id"] = record.pk
+    if options.dry_run:  # nothing is recorded: the report is the list
+        error = DataRejected(_refusal(ready, findings, limit, "--json lists them all"))
+        error.details = result.report()
+        raise error
+    record = history.begin(layer.id, str(ready.path), ready.digest, mode, {**options.recorded(), "mode": mode})
+    error = DataRejected(_refusal(ready, findings, limit, f"'gis loads show {record.pk}' lists them all"))
+    error.details = {**result.report(), "load_id": record.pk}
+    history.finish(record, "rejected", result.counts, {**result.report(), "message": error.user_message}, None)
     raise error
+
+
+def _refusal(ready: Prepared, findings: list[Problem], limit: str, full_list: str) -> str:
+    """The one line a refused load prints: the first finding, or what it means when no feature is in the district."""
+    name, first = ready.path.name, findings[0]
+    read = len(ready.fids)
+    outside = {p.fid for p in findings if p.message.startswith(quality.OUTSIDE)}
+    if read and len(outside) == read:
+        crs = ready.notes.get("source_crs") or "none"
+        which = f"all {read} features lie" if read > 1 else "its one feature lies"
+        return (
+            f"{name}: {which} outside the district (its coordinate system: {crs}); if the coordinates are in "
+            f"another one, say which with --crs (vn2000-hcm, EPSG:n); nothing was written"
+        )
+    return (
+        f"{name}: {len(findings)} finding(s), {limit}; nothing was written. First: feature {first.fid}, "
+        f"field {first.field}: {first.message}. Fix the source; {full_list}."
+    )
 
 
 def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:

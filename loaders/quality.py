@@ -22,6 +22,7 @@ OVERLAP_TOLERANCE_M2 = 0.5
 AREA_GAP_RATIO = 0.05
 AREA_GAP_MIN_M2 = 1.0
 OVERLAP_BLOCK = 100_000  # features whose candidate pairs are tested together
+OUTSIDE = "outside the district"  # how every such finding starts (the CLI recognises a file wholly outside)
 
 
 def outside(fids: np.ndarray, geoms: np.ndarray, district: shapely.Geometry) -> list[Problem]:
@@ -31,7 +32,7 @@ def outside(fids: np.ndarray, geoms: np.ndarray, district: shapely.Geometry) -> 
     present = ~shapely.is_missing(geoms)
     bad = present & ~shapely.intersects(zone, geoms)
     return [
-        Problem(int(fids[i]), "geometry", f"outside the district (more than {DISTRICT_MARGIN_M:.0f} m from its wards)")
+        Problem(int(fids[i]), "geometry", f"{OUTSIDE} (more than {DISTRICT_MARGIN_M:.0f} m from its wards)")
         for i in np.flatnonzero(bad)
     ]
 

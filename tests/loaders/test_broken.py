@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fixtures.broken import EXPECTED
-from layers.models import Parcel
+from layers.models import Load, Parcel
 from loaders.cli import main
 
 # kind → (exit code, where the report lists the features)
@@ -74,3 +74,33 @@ def test_strict_turns_overlap_warnings_into_refusal(sample_dir: Path, capsys: py
     assert code == 1
     assert "--strict" in report["message"]
     assert report["load_id"]
+
+
+@pytest.mark.django_db
+def test_a_file_wholly_outside_the_district_is_told_to_check_its_crs(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two hundred 'outside the district' findings say less than one line about the coordinate system."""
+    code, report = _run(sample_dir / "broken" / "wrong_crs_utm.gpkg", capsys)
+    count = len(EXPECTED["wrong_crs_utm.gpkg"]["fids"])
+    assert code == 1
+    assert report["message"].startswith(
+        f"wrong_crs_utm.gpkg: all {count} features lie outside the district "
+        "(its coordinate system: WGS 84 / UTM zone 48N); if the coordinates are in another one, say which with --crs"
+    )
+    code, report = _run(sample_dir / "broken" / "outside.gpkg", capsys)
+    assert code == 1 and "First: feature" in report["message"], "a few strays are listed as findings"
+
+
+@pytest.mark.django_db
+def test_a_refusal_says_where_every_finding_is_listed(sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    loads = Load.objects.count()
+    code, dry = _run(sample_dir / "broken" / "duplicates.gpkg", capsys, "--dry-run")
+    assert code == 1 and dry["message"].endswith("Fix the source; --json lists them all.")
+    assert Load.objects.count() == loads, "a dry run records nothing"
+    code, report = _run(sample_dir / "broken" / "duplicates.gpkg", capsys)
+    assert code == 1 and report["message"].endswith(
+        f"Fix the source; 'gis loads show {report['load_id']}' lists them all."
+    )
+    record = Load.objects.get(pk=report["load_id"])
+    assert record.status == "rejected" and record.report["message"] == report["message"]

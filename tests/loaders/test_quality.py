@@ -25,7 +25,9 @@ def test_feature_outside_the_district_is_rejected(tmp_path: Path, capsys: pytest
 def test_utm_tagged_data_lands_outside_and_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_parcels(tmp_path / "utm.gpkg", [LOT], [lot_row(921, 1)], srs="EPSG:32648")
     assert main(["load", "parcels", str(path), "--mode", "append"]) == 1
-    assert "outside the district" in capsys.readouterr().err
+    assert "utm.gpkg: its one feature lies outside the district (its coordinate system: WGS 84 / UTM zone 48N)" in (
+        capsys.readouterr().err
+    )
 
 
 @pytest.mark.django_db
