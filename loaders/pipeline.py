@@ -25,7 +25,7 @@ from loaders.mapping import MappedTable, Problem, map_fields
 from loaders.profile import MappingProfile, load_profile
 from loaders.progress import Progress
 from loaders.read import SourceTable
-from loaders.reproject import source_crs, start_vn2000, to_vn2000
+from loaders.reproject import describe, source_crs, start_vn2000, to_vn2000
 from loaders.rightofway import derive_right_of_way
 from loaders.validate import Validated, validate
 
@@ -130,7 +130,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     source = read(layer, path, options, profile)
     geoms = shapely.from_wkb(source.wkb)
     src = source_crs(source.crs, options.crs, geoms[~shapely.is_missing(geoms)], path.name)
-    progress.note(f"{len(source.fids)} features; reprojecting from {src.name} to VN-2000 (EPSG:6960 pinned)")
+    progress.note(f"{len(source.fids)} features; reprojecting from {describe(src, options.crs)} to VN-2000")
     # PROJ works on the other core while the text is decoded and mapped; ``geoms`` is reprojected in place.
     reprojected = start_vn2000(geoms, src)
     decoded = decode_text(source.columns, source.raw_text, options.encoding)
@@ -153,7 +153,7 @@ def prepare(layer: registry.Layer, path: Path, options: LoadOptions, progress: P
     pending = _quality(layer, source.fids, checked, mapped)
     notes = {
         **encoding,
-        "source_crs": src.name,
+        "source_crs": describe(src, options.crs),
         "source_layer": source.layer,
         "derived_right_of_way": derived.derived,
     }

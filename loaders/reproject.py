@@ -21,6 +21,17 @@ from layers import crs as vn
 from loaders import blocks
 
 ALIASES = {"vn2000-hcm": vn.VN2000_PROJ4, "vn2000": vn.VN2000_PROJ4}
+ALIAS_NAME = "VN-2000 / TM-3 105°45' with the EPSG:6960 shift"
+
+
+def describe(src: CRS, given: str | None) -> str:
+    """The source CRS as the report names it: its own name, else what --crs said (an alias or a PROJ string
+    makes a CRS PROJ calls 'unknown')."""
+    if given and given.lower() in ALIASES:
+        return f"{ALIAS_NAME} (--crs {given})"
+    if src.name and src.name != "unknown":
+        return str(src.name)
+    return f"--crs {given}" if given else str(src.to_string())
 
 
 def parse_crs(text: str) -> CRS:

@@ -63,6 +63,8 @@ def test_shapefile_report_says_what_was_converted(sample_dir: Path, capsys: pyte
     report = json.loads(capsys.readouterr().out)
     assert report["notes"]["encoding"] == "tcvn3"
     assert report["notes"]["converted_values"] > 1000
+    # PROJ names a CRS made from the alias's PROJ string "unknown": the report says what was given instead
+    assert report["notes"]["source_crs"] == "VN-2000 / TM-3 105°45' with the EPSG:6960 shift (--crs vn2000-hcm)"
 
 
 @pytest.mark.django_db
