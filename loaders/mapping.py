@@ -61,7 +61,9 @@ def require_columns(layer: Layer, matched: dict[str, str], filename: str, consta
             accepted = ", ".join((spec.name, *spec.aliases))
             raise DataRejected(
                 f"{filename}: no column for required field {spec.name!r} ({spec.title_vi}); "
-                f"accepted names: {accepted}; rename the column or give a mapping file"
+                f"accepted names: {accepted}; rename the column, or name it in a mapping file (--mapping with "
+                f"'fields: {{{spec.name}: COLUMN}}'), or give there the one value every feature has "
+                f"('constants: {{{spec.name}: VALUE}}', as for a drawing of one map sheet)"
             )
 
 

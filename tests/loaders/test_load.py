@@ -114,6 +114,7 @@ def test_missing_required_column_names_file_field_and_fix(tmp_path: Path, capsys
     assert main(["load", "parcels", str(path), "--mode", "append"]) == 1
     err = capsys.readouterr().err
     assert "nofield.gpkg" in err and "parcel_no" in err and "SoThuTuThua" in err and "rename" in err
+    assert "'fields: {parcel_no: COLUMN}'" in err and "'constants: {parcel_no: VALUE}'" in err
 
 
 @pytest.mark.django_db
