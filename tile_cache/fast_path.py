@@ -11,7 +11,7 @@ headers and body for both, so the two paths cannot drift apart.
 What Django does around every request is kept: its ``request_started`` and
 ``request_finished`` signals are sent (they close connections past
 ``CONN_MAX_AGE`` or left unusable by an error), and a freshly rendered tile
-is stored only after the response has been sent.
+is stored only after the response has been sent (by ``keeper``'s thread).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from django.core.signals import request_finished, request_started
 
 from gis_server.errors import GisError
-from tile_cache import service
+from tile_cache import keeper
 from tile_cache.replies import TileReply, tile_reply
 
 # The URL conf's ``tiles/<str:tileset>/<int:z>/<int:x>/<int:y>.mvt``; longer numbers are left to Django.
@@ -34,7 +34,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class _SentTile:
-    """The response body; WSGI servers call ``close`` after sending it, which is when the tile is kept."""
+    """The response body; WSGI servers call ``close`` after sending it, which is when the tile is handed to the
+    keeper (stored from its thread, so the connection is free at once)."""
 
     def __init__(self, reply: TileReply) -> None:
         self.reply = reply
@@ -45,7 +46,7 @@ class _SentTile:
 
     def close(self) -> None:
         try:
-            service.keep(self.reply.found)
+            keeper.keep_soon(self.reply.found)
         finally:
             request_finished.send(sender=self.__class__)
 

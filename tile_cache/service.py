@@ -116,11 +116,12 @@ def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
     return Tile(_render_within_budget(tile), False, tile, generation)
 
 
-def keep(found: Tile) -> None:
-    """Store a freshly rendered tile unless a purge started since its render began."""
+def keep(found: Tile, tiles: store.TileStore | None = None) -> None:
+    """Store a freshly rendered tile (in ``tiles``, default the configured store) unless a purge started since its
+    render began."""
     if found.cached or found.address is None:
         return
-    tiles = store.backend()
+    tiles = tiles or store.backend()
     try:
         tiles.put(found.address, found.data)
         if tiles.generation() != found.generation:

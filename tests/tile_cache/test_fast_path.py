@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ from django.test import Client
 
 from gis_server.wsgi import application
 from tests.tile_cache.test_tiles import TMS, busy_tile
-from tile_cache import fast_path, store
+from tile_cache import fast_path, keeper, store
+from tile_cache.file_store import FileStore
 from tile_cache.grid import address
 
 COMPARED = ("ETag", "Cache-Control", "Content-Type", "Access-Control-Allow-Origin", "X-Content-Type-Options")
@@ -59,11 +62,14 @@ class Answer:
         self.status = int(status.split(maxsplit=1)[0])
         self.headers = dict(headers)
 
-    def close(self) -> None:
+    def close(self, stored: bool = True) -> None:
+        """What the server does once the body is sent; with ``stored``, also wait for the keeper to store it."""
         closer = getattr(self.iterable, "close", None)
         if closer is not None:
             with self.transaction():
                 closer()
+        if stored:
+            keeper.wait()
 
     @property
     def fast(self) -> bool:
@@ -131,6 +137,58 @@ def test_a_rendered_tile_is_kept_only_once_it_has_been_sent(tile_dir: Path) -> N
     assert sending.status == 200 and kept is None
     sending.close()
     assert store.backend().get(address("parcels", tile.z, tile.x, tile.y)) == sending.body
+
+
+@pytest.fixture
+def held_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The file store's ``put`` waits until released: (entered, release)."""
+    entered, release = threading.Event(), threading.Event()
+    put = FileStore.put
+
+    def held_put(self: FileStore, tile: Any, data: bytes) -> None:
+        entered.set()
+        release.wait(30)
+        put(self, tile, data)
+
+    monkeypatch.setattr(FileStore, "put", held_put)
+    yield entered, release
+    release.set()
+    keeper.wait()
+
+
+@pytest.mark.django_db
+def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(
+    tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
+) -> None:
+    """The connection is free for the client's next tile while the keeper thread stores this one."""
+    entered, release = held_store
+    tile = busy_tile(18)
+    where = address("parcels", tile.z, tile.x, tile.y)
+    sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    started = time.monotonic()
+    sent.close(stored=False)
+    assert time.monotonic() - started < 5, "close waited for the store"
+    assert entered.wait(10), "the keeper never began storing the tile"
+    assert store.backend().get(where) is None
+    release.set()
+    keeper.wait()
+    assert store.backend().get(where) == sent.body
+
+
+@pytest.mark.django_db
+def test_a_purge_while_the_tile_waits_to_be_stored_leaves_no_tile(
+    tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
+) -> None:
+    """A load that commits after the render purges first; the keeper, storing late, still drops the stale tile."""
+    entered, release = held_store
+    tile = busy_tile(18)
+    sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    sent.close(stored=False)
+    assert entered.wait(10)
+    store.backend().bump_generation()  # what every purge does before it deletes
+    release.set()
+    keeper.wait()
+    assert store.backend().get(address("parcels", tile.z, tile.x, tile.y)) is None
 
 
 @pytest.fixture
