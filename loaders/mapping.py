@@ -105,10 +105,29 @@ CONVERTERS: dict[Kind, Callable[[Any], Any]] = {
 }
 
 
+# An integer field's values as GDAL's float column (nullable integers come as floats) take the fast path
+# only within the int4 column's range; anything else is converted value by value, with its error.
+_INT4 = 2.0**31
+
+
+def _whole_floats(values: np.ndarray) -> list[Any] | None:
+    """A float column of whole numbers (NaN for missing) as ints and None, or None when a value is not one."""
+    floats = values.astype(np.float64)
+    missing = np.isnan(floats)
+    present = floats[~missing]
+    if not (np.all(np.abs(present) < _INT4) and np.all(present == np.floor(present))):
+        return None
+    out = np.where(missing, 0, floats).astype(np.int64).astype(object)
+    out[missing] = None
+    return list(out.tolist())
+
+
 def _fast_path(spec: Field, values: np.ndarray) -> list[Any] | None:
     """Columns GDAL already typed need no per-value parsing."""
     if spec.kind is Kind.INTEGER and values.dtype.kind in "iu":
         return list(values.tolist())
+    if spec.kind is Kind.INTEGER and values.dtype.kind == "f":
+        return _whole_floats(values)
     if spec.kind is Kind.REAL and values.dtype.kind in "iuf":
         floats = values.astype(np.float64)
         return [None if math.isnan(v) else v for v in floats.tolist()]
@@ -122,7 +141,7 @@ def convert_column(spec: Field, values: np.ndarray, fids: np.ndarray, problems: 
         return fast
     if spec.kind is Kind.TEXT:
         # The hot path of every load: plain strings need only trimming.
-        return [(v.strip() or None) if type(v) is str else _text(v) for v in values.tolist()]
+        return [(v.strip() or None) if type(v) is str else None if v is None else _text(v) for v in values.tolist()]
     convert = CONVERTERS[spec.kind]
     out: list[Any] = []
     for fid, value in zip(fids.tolist(), values.tolist(), strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from gis_server.errors import DataRejected, UsageError
 from layers import registry, vocabulary
-from loaders.mapping import map_fields
+from loaders.mapping import Problem, convert_column, map_fields
 from loaders.profile import load_profile
 
 FIDS = np.array([1, 2, 3])
@@ -118,3 +119,20 @@ def test_land_use_vocabulary_has_names_for_every_code() -> None:
     assert all(vocabulary.land_use_name(code) for code in data["codes"])
     assert set(data["legacy"].values()) <= set(data["codes"])
     assert set(data["names"].values()) <= set(data["codes"])
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "problems"),
+    [
+        ([12.0, math.nan, 3.0], [12, None, 3], 0),  # GDAL's nullable integer column: floats with NaN
+        ([1.5, 2.0], [None, 2], 1),  # not a whole number: rejected by name, the rest converted
+        ([3e9, 1.0], [3_000_000_000, 1], 0),  # beyond int4: value by value, as before (the database refuses it)
+        ([math.inf, -0.0], [None, 0], 1),
+    ],
+)
+def test_integer_fields_from_float_columns(values: list[float], expected: list[object], problems: int) -> None:
+    spec = next(f for f in registry.PARCELS.fields if f.name == "old_map_sheet")
+    found: list[Problem] = []
+    converted = convert_column(spec, np.array(values, dtype=np.float64), np.arange(1, len(values) + 1), found)
+    assert converted == expected and [type(v) for v in converted] == [type(v) for v in expected]
+    assert len(found) == problems and all(p.field == "old_map_sheet" for p in found)
