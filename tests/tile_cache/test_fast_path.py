@@ -156,19 +156,26 @@ def held_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Even
     keeper.wait()
 
 
+def _handed_over(entered: threading.Event) -> tuple[Answer, Any, float]:
+    """A z18 tile answered and its response closed while the store is held: the answer, the tile's address and
+    how long ``close`` took, once the keeper has begun storing it."""
+    tile = busy_tile(18)
+    sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    started = time.monotonic()
+    sent.close(stored=False)
+    took = time.monotonic() - started
+    assert entered.wait(10), "the keeper never began storing the tile"
+    return sent, address("parcels", tile.z, tile.x, tile.y), took
+
+
 @pytest.mark.django_db
 def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(
     tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
 ) -> None:
     """The connection is free for the client's next tile while the keeper thread stores this one."""
     entered, release = held_store
-    tile = busy_tile(18)
-    where = address("parcels", tile.z, tile.x, tile.y)
-    sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
-    started = time.monotonic()
-    sent.close(stored=False)
-    assert time.monotonic() - started < 5, "close waited for the store"
-    assert entered.wait(10), "the keeper never began storing the tile"
+    sent, where, took = _handed_over(entered)
+    assert took < 5, "close waited for the store"
     assert store.backend().get(where) is None
     release.set()
     keeper.wait()
@@ -181,14 +188,11 @@ def test_a_purge_while_the_tile_waits_to_be_stored_leaves_no_tile(
 ) -> None:
     """A load that commits after the render purges first; the keeper, storing late, still drops the stale tile."""
     entered, release = held_store
-    tile = busy_tile(18)
-    sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
-    sent.close(stored=False)
-    assert entered.wait(10)
+    _, where, _ = _handed_over(entered)
     store.backend().bump_generation()  # what every purge does before it deletes
     release.set()
     keeper.wait()
-    assert store.backend().get(address("parcels", tile.z, tile.x, tile.y)) is None
+    assert store.backend().get(where) is None
 
 
 @pytest.fixture
