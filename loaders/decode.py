@@ -37,7 +37,7 @@ def _text_columns(columns: dict[str, np.ndarray]) -> dict[str, list[str | None]]
 def _joined(values: list[str | None]) -> str:
     """The column's values as one string, for checks that are one C call instead of a Python call per value.
 
-    A million parcels: half a second less. Over the concatenation, "beyond
+    A million parcels: 0.2 s less. Over the concatenation, "beyond
     Latin-1" holds exactly when it holds for some value; "is NFC" holds only if
     it holds for every value (a value's own non-NFC sequence stays in the
     concatenation; a value starting with a combining mark can make it fail
