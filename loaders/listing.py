@@ -42,15 +42,35 @@ def list_loads(layer: str | None, limit: int) -> dict[str, Any]:
     return {"status": "done", "loads": items, "message": "\n".join(lines)}
 
 
+# Findings printed per kind; --json has them all.
+SHOWN = 50
+
+
+def _findings(title: str, found: list[dict[str, Any]]) -> list[str]:
+    if not found:
+        return []
+    lines = [f"{title} ({len(found)}):"]
+    lines += [f"  feature {p['fid']}, field {p['field']}: {p['message']}" for p in found[:SHOWN]]
+    if len(found) > SHOWN:
+        lines.append(f"  … and {len(found) - SHOWN} more (--json shows all)")
+    return lines
+
+
 def show_load(load_id: int) -> dict[str, Any]:
+    """One load in full: why it was refused, every rejected feature, every warning, what was repaired."""
     try:
         load = Load.objects.get(pk=load_id)
     except Load.DoesNotExist:
         raise UsageError(f"there is no load {load_id}; 'gis loads list' shows them") from None
     item = {**_summary(load), "options": load.options, "report": load.report}
-    problems = load.report.get("problems", [])
+    report = load.report
     lines = [_line(item), f"options: {load.options}"]
-    lines += [f"  feature {p['fid']}, field {p['field']}: {p['message']}" for p in problems[:50]]
-    if len(problems) > 50:
-        lines.append(f"  … and {len(problems) - 50} more (--json shows all)")
+    if load.status == "rejected" and report.get("message"):
+        lines.append(f"refused: {report['message']}")
+    lines += _findings("rejected", report.get("problems", []))
+    lines += _findings("warnings", report.get("warnings", []))
+    repaired = report.get("repaired", [])
+    if repaired:
+        more = f" … and {len(repaired) - SHOWN} more" if len(repaired) > SHOWN else ""
+        lines.append(f"repaired (made valid) ({len(repaired)}): features {', '.join(map(str, repaired[:SHOWN]))}{more}")
     return {"status": "done", **item, "message": "\n".join(lines)}

@@ -104,3 +104,23 @@ def test_a_refusal_says_where_every_finding_is_listed(sample_dir: Path, capsys: 
     )
     record = Load.objects.get(pk=report["load_id"])
     assert record.status == "rejected" and record.report["message"] == report["message"]
+
+
+@pytest.mark.django_db
+def test_loads_show_lists_the_warnings_and_repairs_a_load_points_to(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A load with warnings says "see 'gis loads show ID'": that command lists them (it listed rejections only)."""
+    code, report = _run(sample_dir / "broken" / "overlaps.gpkg", capsys)
+    assert code == 0 and f"see 'gis loads show {report['load_id']}'" in report["message"]
+    assert main(["loads", "show", str(report["load_id"])]) == 0
+    shown = capsys.readouterr().out
+    assert f"warnings ({len(report['warnings'])}):" in shown
+    for fid in EXPECTED["overlaps.gpkg"]["fids"]:
+        assert f"  feature {fid}, field geometry: overlaps feature " in shown
+    code, report = _run(sample_dir / "broken" / "self_intersections.gpkg", capsys)
+    assert code == 0 and main(["loads", "show", str(report["load_id"])]) == 0
+    repaired = sorted(EXPECTED["self_intersections.gpkg"]["fids"])
+    assert (
+        f"repaired (made valid) ({len(repaired)}): features {', '.join(map(str, repaired))}" in capsys.readouterr().out
+    )
