@@ -24,7 +24,7 @@ from loaders.decode import decode_text
 from loaders.mapping import MappedTable, Problem, map_fields
 from loaders.profile import MappingProfile, load_profile
 from loaders.progress import Progress
-from loaders.read import SourceTable
+from loaders.read import SourceTable, cut_short
 from loaders.reproject import describe, source_crs, start_vn2000, to_vn2000
 from loaders.rightofway import derive_right_of_way
 from loaders.validate import Validated, validate
@@ -239,6 +239,13 @@ def _refusal(ready: Prepared, findings: list[Problem], limit: str, full_list: st
     """The one line a refused load prints: the first finding, or what it means when no feature is in the district."""
     name, first = ready.path.name, findings[0]
     read = len(ready.fids)
+    cut = cut_short(ready.path)
+    if cut is not None:
+        return (
+            f"{name}: the file stops inside feature {cut} of {read} — cut short by an interrupted copy or download, so "
+            f"features {cut}–{read - 1} have no geometry; copy the whole Shapefile (.shp, .shx, .dbf, .prj) again; "
+            f"nothing was written"
+        )
     outside = {p.fid for p in findings if p.message.startswith(quality.OUTSIDE)}
     if read and len(outside) == read:
         crs = ready.notes.get("source_crs") or "none"

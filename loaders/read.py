@@ -129,6 +129,25 @@ def _values(column: Any) -> np.ndarray:
     return words[indices]
 
 
+def cut_short(path: Path) -> int | None:
+    """The first record a Shapefile's ``.shp`` does not hold whole, by the offsets its ``.shx`` index gives; None
+    when it holds them all (or this is not a plain Shapefile with its index).
+
+    GDAL opens a ``.shp`` cut short by an interrupted copy and returns features without geometry from the cut
+    on: to data staff that looked like a hundred bad features, not one bad copy.
+    """
+    if path.suffix.lower() != ".shp":
+        return None
+    index = next((path.with_suffix(s) for s in (".shx", ".SHX") if path.with_suffix(s).exists()), None)
+    if index is None:
+        return None
+    records = np.frombuffer(index.read_bytes()[100:], dtype=">i4")
+    offsets, lengths = records[0 : len(records) - len(records) % 2 : 2], records[1::2][: len(records) // 2]
+    ends = (offsets.astype(np.int64) + lengths) * 2 + 8  # 16-bit words; each record has an 8-byte header
+    beyond = np.flatnonzero(ends > path.stat().st_size)
+    return int(beyond[0]) if len(beyond) else None
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

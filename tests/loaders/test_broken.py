@@ -11,6 +11,7 @@ import pytest
 from fixtures.broken import EXPECTED
 from layers.models import Load, Parcel
 from loaders.cli import main
+from loaders.read import cut_short
 
 # kind → (exit code, where the report lists the features)
 VERDICT: dict[str, tuple[int, str]] = {
@@ -124,3 +125,23 @@ def test_loads_show_lists_the_warnings_and_repairs_a_load_points_to(
     assert (
         f"repaired (made valid) ({len(repaired)}): features {', '.join(map(str, repaired))}" in capsys.readouterr().out
     )
+
+
+@pytest.mark.django_db
+def test_a_shapefile_cut_short_is_told_to_be_copied_again(sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GDAL opens a .shp cut short and gives the features from the cut on no geometry: one bad copy, not a hundred
+    bad features — found from the .shx's record offsets."""
+    from fixtures.broken import TRUNCATE_AT_RECORD
+
+    code, report = _run(sample_dir / "broken" / "truncated.shp", capsys)
+    count = len(EXPECTED["truncated.shp"]["fids"]) + TRUNCATE_AT_RECORD
+    assert code == 1
+    assert report["message"].startswith(
+        f"truncated.shp: the file stops inside feature {TRUNCATE_AT_RECORD} of {count} — cut short by an interrupted "
+        f"copy or download, so features {TRUNCATE_AT_RECORD}–{count - 1} have no geometry; copy the whole Shapefile"
+    )
+    code, report = _run(sample_dir / "broken" / "empty_geometry.gpkg", capsys)
+    assert code == 1 and "First: feature" in report["message"], "features without geometry in a whole file: listed"
+    assert cut_short(sample_dir / "broken" / "truncated.shp") == TRUNCATE_AT_RECORD
+    assert cut_short(sample_dir / "legacy" / "parcels_tcvn3.shp") is None
+    assert cut_short(sample_dir / "broken" / "no_crs.shp") is None
