@@ -22,6 +22,7 @@ EXAMPLES = """examples (one per format):
   gis load imagery anh_2025.tif --crs vn2000-hcm                GeoTIFF orthophoto → Cloud-Optimized GeoTIFF
   gis load parcels thua_dat.shp --dry-run --json                validate only, machine-readable report
   gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
+  gis load-dir giao_nop_2026_11/ --dry-run --json               ... every file validated, nothing written
   gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
   gis loads prune --keep 5                                      keep the replaced rows of the 5 latest loads per layer
   gis loads prune --keep 5 --older-than 90                      ... and of every load from the last 90 days
@@ -72,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     folder.add_argument("folder", type=Path, help="a folder of files named after layers (parcels.gpkg, zoning.dxf …)")
     folder.add_argument("--mode", choices=MODES, help="as for 'gis load'")
     folder.add_argument("--crs", help="as for 'gis load'")
+    folder.add_argument("--max-errors", type=int, default=0, help="as for 'gis load', per file")
+    folder.add_argument("--strict", action="store_true", help="as for 'gis load'")
+    folder.add_argument("--force", action="store_true", help="as for 'gis load'")
+    folder.add_argument(
+        "--dry-run", action="store_true", help="validate every file (against the wards loaded now), write nothing"
+    )
     _output_arguments(folder)
     _loads_parser(commands)
     _tiles_parser(commands)

@@ -36,14 +36,24 @@ def _delivery_file(folder: Path, layer_id: str) -> Path | None:
 
 
 def load_dir(args: argparse.Namespace) -> dict[str, Any]:
+    """Every ``<layer>.<ext>`` of a delivery folder, wards first (the others are checked against them); each file
+    is its own load, and the first refusal stops the rest — ``--dry-run`` checks them all first."""
     from loaders.pipeline import LoadOptions, run
 
     order = [*registry.LOAD_ORDER, *(r.id for r in registry.RASTERS)]
     present = [(layer, path) for layer in order if (path := _delivery_file(args.folder, layer)) is not None]
     if not present:
         raise UsageError(f"{args.folder}: no <layer>.<ext> files for any of {', '.join(order)}")
-    results = [run(layer, path, LoadOptions(mode=args.mode, crs=args.crs)) for layer, path in present]
-    done = all(r.status in ("done", "unchanged") for r in results)
+    options = LoadOptions(
+        mode=args.mode,
+        crs=args.crs,
+        max_errors=args.max_errors,
+        strict=args.strict,
+        force=args.force,
+        dry_run=args.dry_run,
+    )
+    results = [run(layer, path, options) for layer, path in present]
+    done = all(r.status in ("done", "unchanged", "dry-run") for r in results)
     return {
         "status": "done" if done else "partial",
         "message": "\n".join(r.message for r in results),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,17 @@ def test_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_unknown_layer_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["load", "roads", str(tmp_path / "x.gpkg")]) == 2
     assert "unknown layer 'roads'" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_a_delivery_folder_is_validated_whole_with_dry_run(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loads, parcels = Load.objects.count(), Parcel.objects.count()
+    assert main(["load-dir", str(sample_dir), "--mode", "replace", "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "done"
+    found = {item["layer"]: (item["status"], item["counts"]["read"]) for item in report["loads"]}
+    assert found["parcels"] == ("dry-run", parcels) and found["wards"][0] == "dry-run"
+    assert set(found) == {"wards", "wards_2025", "parcels", "zoning", "road_boundaries", "alleys"}
+    assert (Load.objects.count(), Parcel.objects.count()) == (loads, parcels), "a dry run writes nothing"
