@@ -13,22 +13,20 @@ from layers import registry
 DELIVERY_SUFFIXES = (".gpkg", ".shp", ".zip", ".gdb", ".geojson", ".csv", ".dxf", ".dgn", ".tif")
 
 
-def load(args: argparse.Namespace) -> dict[str, Any]:
-    from loaders.pipeline import LoadOptions, run
+def _options(args: argparse.Namespace) -> Any:
+    """``LoadOptions`` from ``gis load`` or ``gis load-dir`` arguments (the latter has no per-file ones)."""
+    from dataclasses import fields
 
-    options = LoadOptions(
-        mode=args.mode,
-        crs=args.crs,
-        encoding=args.encoding,
-        mapping=args.mapping,
-        source_layer=args.source_layer,
-        max_errors=args.max_errors,
-        strict=args.strict,
-        force=args.force,
-        dry_run=args.dry_run,
-        progress=not (args.quiet or args.json),
-    )
-    return run(args.layer, args.file, options).as_dict()
+    from loaders.pipeline import LoadOptions
+
+    given = {f.name: getattr(args, f.name) for f in fields(LoadOptions) if hasattr(args, f.name)}
+    return LoadOptions(**given, progress=not (args.quiet or args.json))
+
+
+def load(args: argparse.Namespace) -> dict[str, Any]:
+    from loaders.pipeline import run
+
+    return run(args.layer, args.file, _options(args)).as_dict()
 
 
 def _delivery_file(folder: Path, layer_id: str) -> Path | None:
@@ -38,20 +36,13 @@ def _delivery_file(folder: Path, layer_id: str) -> Path | None:
 def load_dir(args: argparse.Namespace) -> dict[str, Any]:
     """Every ``<layer>.<ext>`` of a delivery folder, wards first (the others are checked against them); each file
     is its own load, and the first refusal stops the rest — ``--dry-run`` checks them all first."""
-    from loaders.pipeline import LoadOptions, run
+    from loaders.pipeline import run
 
     order = [*registry.LOAD_ORDER, *(r.id for r in registry.RASTERS)]
     present = [(layer, path) for layer in order if (path := _delivery_file(args.folder, layer)) is not None]
     if not present:
         raise UsageError(f"{args.folder}: no <layer>.<ext> files for any of {', '.join(order)}")
-    options = LoadOptions(
-        mode=args.mode,
-        crs=args.crs,
-        max_errors=args.max_errors,
-        strict=args.strict,
-        force=args.force,
-        dry_run=args.dry_run,
-    )
+    options = _options(args)
     results = [run(layer, path, options) for layer, path in present]
     done = all(r.status in ("done", "unchanged", "dry-run") for r in results)
     return {
