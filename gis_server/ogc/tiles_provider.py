@@ -21,7 +21,7 @@ from gis_server.ogc import crs as ogc_crs
 from gis_server.ogc.provider import field_schema
 from layers import registry
 from layers.registry import Geometry
-from tile_cache import grid, service, styles, tilejson
+from tile_cache import grid, keeper, service, styles, tilejson
 from tile_cache.replies import MVT_TYPE
 
 SCHEME = "WebMercatorQuad"
@@ -128,8 +128,9 @@ class RegistryTileProvider(BaseTileProvider):
             found = service.get_tile(self.layer.id, zoom, col, row)
         except NotFound as error:
             raise ProviderTileNotFoundError(user_msg=error.user_message) from error
-        # Stored before the answer, not after it as /tiles does: pygeoapi gives a provider no hook past the return.
-        service.keep(found)
+        # Stored by the keeper's thread: pygeoapi gives a provider no hook past the return, and the answer need not
+        # wait for the store.
+        keeper.keep_soon(found)
         return found.data or None
 
     def get_metadata(

@@ -219,3 +219,19 @@ def test_html_pages(client: Client, page: str):
     response = client.get(page)
     assert response.status_code == 200
     assert "<html" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_rendered_tile_is_kept_for_the_next_request(parcel: dict[str, Any], settings: Any, tmp_path: Path) -> None:
+    """The provider hands a fresh tile to the keeper: stored (for /tiles and OGC alike) without the answer waiting."""
+    from gis_server.ogc.config import tile_provider
+    from gis_server.ogc.tiles_provider import RegistryTileProvider
+    from tile_cache import keeper, store
+    from tile_cache.grid import address
+
+    settings.GIS_TILE_CACHE_DIR, settings.GIS_TILE_CACHE_URL = tmp_path, ""
+    provider = RegistryTileProvider(tile_provider(registry.get("parcels"), [106.6, 10.78, 106.68, 10.83]))
+    tile = tile_of(parcel)
+    data = provider.get_tiles("parcels", TMS, str(ZOOM), str(tile.y), str(tile.x), "mvt")
+    keeper.wait()
+    assert data and store.backend().get(address("parcels", ZOOM, tile.x, tile.y)) == data
