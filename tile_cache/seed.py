@@ -205,6 +205,5 @@ def tileset_lines(zooms: dict[str, tuple[int, int]], tiles: dict[str, int]) -> l
 
 __all__ = [
     "DEFAULT_ZOOMS", "IOC", "MAX_CONCURRENCY", "SeedReport", "check_concurrency", "check_zooms", "district_box_3857",
-    "plan", "run_command", "seed",
-    "tileset_lines",
+    "plan", "run_command", "seed", "tileset_lines",
 ]  # fmt: skip

@@ -168,6 +168,13 @@ def _handed_over(entered: threading.Event) -> tuple[Answer, Any, float]:
     return sent, address("parcels", tile.z, tile.x, tile.y), took
 
 
+def _stored_once_released(release: threading.Event, where: Any) -> bytes | None:
+    """Let the held store go, wait for the keeper, and read what it left for the tile."""
+    release.set()
+    keeper.wait()
+    return store.backend().get(where)
+
+
 @pytest.mark.django_db
 def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(
     tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
@@ -177,9 +184,7 @@ def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(
     sent, where, took = _handed_over(entered)
     assert took < 5, "close waited for the store"
     assert store.backend().get(where) is None
-    release.set()
-    keeper.wait()
-    assert store.backend().get(where) == sent.body
+    assert _stored_once_released(release, where) == sent.body
 
 
 @pytest.mark.django_db
@@ -190,9 +195,7 @@ def test_a_purge_while_the_tile_waits_to_be_stored_leaves_no_tile(
     entered, release = held_store
     _, where, _ = _handed_over(entered)
     store.backend().bump_generation()  # what every purge does before it deletes
-    release.set()
-    keeper.wait()
-    assert store.backend().get(where) is None
+    assert _stored_once_released(release, where) is None
 
 
 @pytest.fixture
