@@ -28,6 +28,7 @@ EXAMPLES = """examples (one per format):
   gis loads prune --keep 5 --older-than 90                      ... and of every load from the last 90 days
   gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
   gis tiles seed --vector --zooms 12-18                         ... and the vector tile cache (after a big load)
+  gis tiles purge parcels --ward 26965                          drop cached tiles after editing rows by hand
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
 """
@@ -110,8 +111,8 @@ def _loads_parser(commands: Any) -> None:
 
 
 def _tiles_parser(commands: Any) -> None:
-    """``gis tiles seed``."""
-    tiles = commands.add_parser("tiles", help="tile caches: seed the district")
+    """``gis tiles seed`` and ``gis tiles purge``."""
+    tiles = commands.add_parser("tiles", help="tile caches: seed the district, purge by hand")
     tile_actions = tiles.add_subparsers(dest="action", required=True)
     seeding = tile_actions.add_parser("seed", help="render the district's raster (or --vector) tiles into the cache")
     seeding.add_argument("tilesets", nargs="*", help="default: every layer and ioc")
@@ -120,6 +121,13 @@ def _tiles_parser(commands: Any) -> None:
     seeding.add_argument("--vector", action="store_true", help="the vector tiles (/tiles/…mvt) instead of the raster")
     seeding.add_argument("--refresh", action="store_true", help="render cached tiles again too (after a style change)")
     _output_arguments(seeding)
+    purging = tile_actions.add_parser(
+        "purge", help="delete cached vector and raster tiles (after editing the database by hand or a style)"
+    )
+    purging.add_argument("layers", nargs="*", help="layer ids (default: every layer); ioc goes with each")
+    purging.add_argument("--bbox", metavar="W,S,E,N", help="only over this box, in degrees (WGS 84)")
+    purging.add_argument("--ward", metavar="CODE", help="only over this ward (old or 2025 GSO code)")
+    _output_arguments(purging)
 
 
 def _setup_django() -> None:

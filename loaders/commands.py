@@ -76,6 +76,10 @@ def layers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def tiles(args: argparse.Namespace) -> dict[str, Any]:
+    if args.action == "purge":
+        from tile_cache import purge_command
+
+        return purge_command.run_command(args)
     from tile_cache.seed import run_command
 
     return run_command(args)

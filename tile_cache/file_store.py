@@ -7,6 +7,7 @@ generation is the identity of one small file that every purge replaces.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -42,6 +43,10 @@ class FileStore:
     def delete_range(self, tileset_id: str, tiles: TileRange) -> int:
         """Delete the cached tiles of ``tileset_id`` inside ``tiles``; walks only what is cached."""
         return delete_tiles(self.root / tileset_id / str(tiles.z), tiles, ".mvt")
+
+    def clear(self, tileset_id: str) -> int:
+        """Delete every cached tile of ``tileset_id``."""
+        return clear_folder(self.root / tileset_id, ".mvt")
 
     def generation(self) -> object:
         """Changes whenever a purge starts: (inode, mtime) of a file each purge replaces; a stat, no read."""
@@ -82,4 +87,17 @@ def delete_tiles(zoom_dir: Path, tiles: TileRange, suffix: str) -> int:
             if y in tiles.ys:
                 file.unlink(missing_ok=True)
                 deleted += 1
+    return deleted
+
+
+def clear_folder(folder: Path, suffix: str) -> int:
+    """Delete the tile files (``<z>/<x>/<y><suffix>``) under ``folder`` and the folders left empty; how many."""
+    deleted = 0
+    for _, zoom_dir in int_children(folder):
+        for _, column in int_children(zoom_dir):
+            for _, file in int_children(column, suffix):
+                file.unlink(missing_ok=True)
+                deleted += 1
+            with contextlib.suppress(OSError):  # a tile written meanwhile keeps its folder
+                column.rmdir()
     return deleted

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from layers.crs import transformer
 from tile_cache import mvt, store
-from tile_cache.grid import IOC, tile_size_m, tiles_over, tilesets
+from tile_cache.grid import IOC, Tileset, tile_size_m, tiles_over, tilesets
+
+Box = tuple[float, float, float, float]
 
 
-def to_3857(extent_9210: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+def to_3857(extent_9210: Box) -> Box:
     xmin, ymin, xmax, ymax = extent_9210
     xs, ys = transformer(9210, 3857).transform([xmin, xmax, xmax, xmin], [ymin, ymin, ymax, ymax])
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) -> int:
+def purge(layer_id: str, extent_9210: Box | None) -> int:
     """Delete the cached tiles of ``layer_id`` and of the IOC set over the extent; returns how many."""
     if extent_9210 is None:
         return 0
@@ -29,13 +31,18 @@ def purge(layer_id: str, extent_9210: tuple[float, float, float, float] | None) 
     tiles_store.bump_generation()  # first: a render that raced this load will not keep its tile
     deleted = 0
     for name in (layer_id, IOC):
-        tileset = sets.get(name)
-        if tileset is None:
-            continue
-        for z in range(tileset.min_zoom, tileset.max_zoom + 1):
-            margin = tile_size_m(z) * mvt.BUFFER / mvt.EXTENT
-            tiles = tiles_over((xmin - margin, ymin - margin, xmax + margin, ymax + margin), z)
-            deleted += tiles_store.delete_range(name, tiles)
+        if name in sets:
+            deleted += purge_tileset(tiles_store, sets[name], (xmin, ymin, xmax, ymax))
+    return deleted
+
+
+def purge_tileset(tiles_store: store.TileStore, tileset: Tileset, box: Box) -> int:
+    """Delete one tileset's cached tiles over a Web-Mercator box, at each of its zooms widened by the buffer."""
+    deleted = 0
+    for z in range(tileset.min_zoom, tileset.max_zoom + 1):
+        margin = tile_size_m(z) * mvt.BUFFER / mvt.EXTENT
+        tiles = tiles_over((box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin), z)
+        deleted += tiles_store.delete_range(tileset.id, tiles)
     return deleted
 
 

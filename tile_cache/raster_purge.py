@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gis_server.errors import NotFound
 from layers import registry
-from tile_cache.file_store import delete_tiles, int_children
+from tile_cache.file_store import clear_folder, delete_tiles, int_children
 from tile_cache.grid import tile_size_m, tiles_over
 from tile_cache.mapproxy_config import MAX_ZOOM, META_BUFFER, TILE_PIXELS, cache_dir, tileset_members
 from tile_cache.mapproxy_config import Raster as _Raster
@@ -50,12 +50,19 @@ def purge_raster_3857(layer_id: str, box: Box) -> int:
     names = tilesets_drawing(layer_id)
     if not names:
         raise NotFound(f"no raster tileset draws {layer_id!r}")
-    deleted = 0
-    for name in names:
-        for z, _ in int_children(cache_dir() / name):
-            if z <= MAX_ZOOM:
-                deleted += _purge_zoom(name, z, box)
-    return deleted
+    return sum(purge_tileset(name, box) for name in names)
+
+
+def purge_tileset(tileset: str, box: Box) -> int:
+    """Delete one raster tileset's cached tiles over a Web-Mercator box, at every zoom it has cached."""
+    return sum(_purge_zoom(tileset, z, box) for z, _ in int_children(cache_dir() / tileset) if z <= MAX_ZOOM)
+
+
+def clear(tileset: str) -> int:
+    """Delete every cached tile of one raster tileset; returns how many."""
+    if tileset not in _known_tilesets():
+        raise NotFound(f"no raster tileset {tileset!r}")
+    return clear_folder(cache_dir() / tileset, ".png")
 
 
 def purge_raster(layer_id: str, extent_vn2000_bbox: Box | None) -> int:

@@ -48,7 +48,13 @@ class RedisStore:
         client(self.url).delete(self._key(tile))
 
     def delete_range(self, tileset_id: str, tiles: TileRange) -> int:
-        keys = (self.key(tileset_id, tiles.z, x, y) for x, y in tiles)
+        return self._delete(self.key(tileset_id, tiles.z, x, y) for x, y in tiles)
+
+    def clear(self, tileset_id: str) -> int:
+        """Delete every cached tile of ``tileset_id`` (SCAN in batches: the server is never blocked by KEYS)."""
+        return self._delete(self.keys(tileset_id))
+
+    def _delete(self, keys: Iterator[str] | Iterator[bytes]) -> int:
         deleted = 0
         while batch := list(islice(keys, DELETE_BATCH)):
             deleted += int(client(self.url).delete(*batch))

@@ -124,3 +124,15 @@ def test_tiles_of_an_older_tile_statement_are_never_served(monkeypatch: Any, set
     finally:
         monkeypatch.undo()
         mvt.statements_digest.cache_clear()
+
+
+@pytest.mark.django_db
+def test_clear_empties_one_tileset_and_nothing_else(client: Client, tile_store: store.TileStore) -> None:
+    tile = busy_tile(17)
+    for url in (f"/tiles/parcels/17/{tile.x}/{tile.y}.mvt", f"/tiles/parcels/17/{tile.x + 6}/{tile.y}.mvt",
+                f"/tiles/ioc/17/{tile.x}/{tile.y}.mvt"):  # fmt: skip
+        assert client.get(url)["X-Tile-Cache"] == "miss"
+    assert store.backend().clear("parcels") == 2
+    assert store.backend().get(address("parcels", 17, tile.x, tile.y)) is None
+    assert store.backend().get(address("ioc", 17, tile.x, tile.y)) is not None
+    assert store.backend().clear("parcels") == 0
