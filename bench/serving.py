@@ -40,10 +40,13 @@ def settle(db: Database, section: str) -> None:
         say(f"{section}: no CHECKPOINT before timing ({type(error).__name__}); the first pass may be noisier")
 
 
-def sql_sample(conn: Any, statement: Any, params: Any, size: Callable[[Any], int]) -> Sample:
-    """One statement from send to the last row fetched, as the server's own cursor would fetch it."""
+def sql_sample(conn: Any, statement: Any, params: Any, size: Callable[[Any], int], binary: bool = False) -> Sample:
+    """One statement from send to the last row fetched, as the server's own cursor would fetch it: the tile
+    server asks for its statement prepared and its bytea in binary (``tile_cache.service._fetch``), so must
+    the floor (in text the tile crosses the socket as hex, twice its size)."""
     start = time.perf_counter()
-    rows = conn.execute(statement, params).fetchall()
+    with conn.cursor(binary=binary) as cursor:
+        rows = cursor.execute(statement, params, prepare=True if binary else None).fetchall()
     seconds = time.perf_counter() - start
     return Sample(seconds, sum(size(r) for r in rows))
 

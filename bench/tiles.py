@@ -106,7 +106,7 @@ def render_sql(conn: Any, job: Job) -> Sample:
     from tile_cache.mvt import tile_sql
 
     statement, params = tile_sql(address(job.tileset, job.z, job.x, job.y), TILE_MAX_BYTES)
-    return sql_sample(conn, statement, params, lambda row: len(row[0]))
+    return sql_sample(conn, statement, params, lambda row: len(row[0]), binary=True)
 
 
 def empty(folder: Path) -> None:
@@ -217,7 +217,7 @@ def method() -> dict[str, str]:
         "tiles": f"per zoom z12–z18 the {TILES_PER_ZOOM} tiles with the most parcel centroids; "
         "parcels from their registry min zoom, ioc at every zoom",
         "sql": "tile_cache.mvt.tile_sql(address(...), the server's byte budget) executed with psycopg over "
-        "loopback, one connection",
+        "loopback, one connection, prepared and with a binary result as the server runs it",
         "ours": "scripts/serve.sh (gunicorn threaded workers, keep-alive) with GIS_TILE_CACHE_DIR emptied before "
         "each round; "
         "every response checked to be X-Tile-Cache: miss; one client, one request at a time",
