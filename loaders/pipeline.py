@@ -260,6 +260,27 @@ def _refusal(ready: Prepared, findings: list[Problem], limit: str, full_list: st
     )
 
 
+ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows", "cp1258": "Windows-1258", "viscii": "VISCII"}
+
+
+def outcome(result: LoadResult, full_list: str) -> str:
+    """What the load did to the data beyond copying it, for the one-line message: legacy text converted, geometries
+    repaired, warnings (the first one in full); empty when there was none of it."""
+    parts = []
+    encoding = result.notes.get("encoding")
+    if encoding in ENCODING_NAMES and result.notes.get("converted_values"):
+        parts.append(f"text converted from {ENCODING_NAMES[encoding]} ({result.notes['converted_values']} values)")
+    if result.repaired:
+        parts.append(f"{len(result.repaired)} invalid geometries repaired (make-valid)")
+    if result.warnings:
+        first = result.warnings[0]
+        parts.append(f"{len(result.warnings)} warning(s), first: feature {first.fid}, {first.field}: {first.message}")
+    if not parts:
+        return ""
+    listed = f"; {full_list}" if result.repaired or result.warnings else ""
+    return f"; {'; '.join(parts)}{listed}"
+
+
 def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     """Load one file into one layer; raises a GisError subclass with a one-line message on failure."""
     if layer_id in {r.id for r in registry.RASTERS}:
@@ -291,6 +312,7 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     _judge(layer, ready, options, mode, result)
     if options.dry_run:
         result.message = f"{layer.id}: {path.name} would load {len(ready.checked.keep)} features (dry run)"
+        result.message += outcome(result, "--json lists them")
         return result
     from loaders.swap import swap
 

@@ -17,6 +17,7 @@ from psycopg import sql
 
 from layers import registry
 from loaders import archive, history, parallel, rebuild, retire, staging
+from loaders.pipeline import outcome
 from loaders.progress import Advance, Progress
 from tile_cache.purge import after_load
 
@@ -51,8 +52,7 @@ def swap(
                 _drop_next(layer)
             raise
     result.message = f"{layer.id}: loaded {written} features from {ready.path.name} (load {load.pk}, {mode})"
-    if result.warnings:
-        result.message += f"; {len(result.warnings)} warning(s), see 'gis loads show {load.pk}'"
+    result.message += outcome(result, f"'gis loads show {load.pk}' lists them")
     return result
 
 

@@ -113,7 +113,7 @@ def test_loads_show_lists_the_warnings_and_repairs_a_load_points_to(
 ) -> None:
     """A load with warnings says "see 'gis loads show ID'": that command lists them (it listed rejections only)."""
     code, report = _run(sample_dir / "broken" / "overlaps.gpkg", capsys)
-    assert code == 0 and f"see 'gis loads show {report['load_id']}'" in report["message"]
+    assert code == 0 and f"; 'gis loads show {report['load_id']}' lists them" in report["message"]
     assert main(["loads", "show", str(report["load_id"])]) == 0
     shown = capsys.readouterr().out
     assert f"warnings ({len(report['warnings'])}):" in shown
@@ -125,6 +125,29 @@ def test_loads_show_lists_the_warnings_and_repairs_a_load_points_to(
     assert (
         f"repaired (made valid) ({len(repaired)}): features {', '.join(map(str, repaired))}" in capsys.readouterr().out
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["overlaps.gpkg", "area_gap.gpkg", "self_intersections.gpkg", "wrong_encoding.shp"])
+def test_the_one_line_says_what_the_load_did_to_the_data(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A dry run that passes said only "would load 200 features": the warnings, repairs and legacy text it found
+    are what the person running it needs to see."""
+    expected = EXPECTED[name]
+    code, report = _run(sample_dir / "broken" / name, capsys, "--dry-run")
+    assert code == 0
+    fids = sorted(expected["fids"]) or [0]  # the wrong encoding has no feature to name
+    says = {
+        "overlap": f"; {len(fids)} warning(s), first: feature {fids[0]}, geometry: overlaps feature",
+        "area_mismatch": f"; {len(fids)} warning(s), first: feature {fids[0]}, area: official ",
+        "self_intersection": f"; {len(fids)} invalid geometries repaired (make-valid); --json lists them",
+        "wrong_encoding": "; text converted from TCVN3 (ABC) (",
+    }[expected["kind"]]
+    assert report["message"].startswith(f"parcels: {name} would load 200 features (dry run)")
+    assert says in report["message"]
+    code, report = _run(sample_dir / "broken" / name, capsys)
+    assert code == 0 and says.replace("--json", f"'gis loads show {report['load_id']}'") in report["message"]
 
 
 @pytest.mark.django_db
