@@ -7,6 +7,7 @@ file's real encoding (TCVN3, VNI, …). Never trust a ``.cpg``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,7 @@ def read_source(path: Path, source_layer: str | None = None) -> SourceTable:
         reader = _read_rows if path.suffix.lower() in ROW_FORMATS else read_columnar
         crs, fids, wkb, columns = reader(gdal_path(path), layer, _open_options(path))
     except (DataSourceError, DataLayerError, UnicodeDecodeError) as exc:
-        raise DataRejected(
-            f"{path.name}: GDAL cannot read it as a vector file ({_first_line(exc)}); "
-            "check that the file is complete (all parts of a Shapefile) and in a supported format"
-        ) from exc
+        raise DataRejected(_unreadable(path, exc)) from exc
     if wkb is None:
         raise DataRejected(f"{path.name}: layer {layer!r} has no geometry column; a map layer needs geometries")
     raw = path.suffix.lower() in BYTE_FORMATS
@@ -146,6 +144,26 @@ def cut_short(path: Path) -> int | None:
     ends = (offsets.astype(np.int64) + lengths) * 2 + 8  # 16-bit words; each record has an 8-byte header
     beyond = np.flatnonzero(ends > path.stat().st_size)
     return int(beyond[0]) if len(beyond) else None
+
+
+# What SQLite says of a GeoPackage that is not whole (cut short by a copy or a download) or not one at all.
+SQLITE_DAMAGED = re.compile(r"database disk image is malformed|file is not a database|file is encrypted")
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """One line for a file GDAL cannot open: a damaged GeoPackage is named as such (GDAL's words would quote the
+    SQL it was running); anything else gets GDAL's first line."""
+    damaged = SQLITE_DAMAGED.search(str(exc))
+    if damaged:
+        return (
+            f"{path.name}: the file is damaged (SQLite: {damaged.group(0)}), most likely cut short by an interrupted "
+            "copy or download; copy it again"
+        )
+    reason = _first_line(exc).split("; It might help to specify the correct driver")[0]  # a hint for GDAL's CLI
+    return (
+        f"{path.name}: GDAL cannot read it as a vector file ({reason}); "
+        "check that the file is complete (all parts of a Shapefile) and in a supported format"
+    )
 
 
 def _first_line(exc: Exception) -> str:

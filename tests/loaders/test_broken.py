@@ -151,6 +151,23 @@ def test_the_one_line_says_what_the_load_did_to_the_data(
 
 
 @pytest.mark.django_db
+def test_a_damaged_geopackage_is_told_to_be_copied_again(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite's words for a GeoPackage cut short came wrapped in the SQL GDAL was running."""
+    code, report = _run(sample_dir / "broken" / "truncated.gpkg", capsys)
+    assert code == 1 and report["message"] == (
+        "truncated.gpkg: the file is damaged (SQLite: database disk image is malformed), most likely cut short by "
+        "an interrupted copy or download; copy it again"
+    )
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(bytes(range(256)) * 4)
+    code, report = _run(junk, capsys)
+    assert code == 1 and report["message"].startswith("junk.gpkg: GDAL cannot read it as a vector file (")
+    assert "It might help" not in report["message"], "GDAL's hint is for its own command line"
+
+
+@pytest.mark.django_db
 def test_a_shapefile_cut_short_is_told_to_be_copied_again(sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """GDAL opens a .shp cut short and gives the features from the cut on no geometry: one bad copy, not a hundred
     bad features — found from the .shx's record offsets."""
