@@ -264,12 +264,14 @@ ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows", "cp1258": "Windo
 
 
 def outcome(result: LoadResult, full_list: str) -> str:
-    """What the load did to the data beyond copying it, for the one-line message: legacy text converted, geometries
-    repaired, warnings (the first one in full); empty when there was none of it."""
+    """What the load did to the data beyond copying it, for the one-line message: legacy text converted,
+    right-of-way drawn from centrelines, geometries repaired, warnings (the first one in full); empty when none."""
     parts = []
     encoding = result.notes.get("encoding")
     if encoding in ENCODING_NAMES and result.notes.get("converted_values"):
         parts.append(f"text converted from {ENCODING_NAMES[encoding]} ({result.notes['converted_values']} values)")
+    if result.notes.get("derived_right_of_way"):
+        parts.append(f"right-of-way polygons drawn from {result.notes['derived_right_of_way']} centrelines")
     if result.repaired:
         parts.append(f"{len(result.repaired)} invalid geometries repaired (make-valid)")
     if result.warnings:

@@ -102,8 +102,9 @@ def test_geojson_centrelines_become_alley_rights_of_way(sample_dir: Path, sample
 
 
 @pytest.mark.django_db
-def test_derived_alleys_keep_their_centrelines_in_vn2000(sample_dir: Path) -> None:
-    assert _load("alleys", str(sample_dir / "legacy" / "alleys.geojson"), "--mode", "replace") == 0
+def test_derived_alleys_keep_their_centrelines_in_vn2000(sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "alleys", str(sample_dir / "legacy" / "alleys.geojson"), "--mode", "replace"]) == 0
+    assert f"; right-of-way polygons drawn from {Alley.objects.count()} centrelines" in capsys.readouterr().out
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM layer_alleys WHERE centreline IS NULL OR ST_SRID(centreline) <> 9210")
         assert cursor.fetchone()[0] == 0
