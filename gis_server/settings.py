@@ -67,7 +67,7 @@ GIS_MAPPROXY_CACHE_DIR = Path(env.str("GIS_MAPPROXY_CACHE_DIR", default=str(GIS_
 GIS_MAPNIK_PERSIST_CONNECTION = env.bool("GIS_MAPNIK_PERSIST_CONNECTION", default=True)
 # Where MapLibre fetches label glyphs (must be local: the map works offline).
 GIS_GLYPHS_URL = env.str("GIS_GLYPHS_URL", default="/static/glyphs/{fontstack}/{range}.pbf")
-# Browsers may reuse a tile this long without asking; the ETag makes asking cheap.
+# Browsers may reuse a tile (vector or raster) this long without asking; the ETag makes asking cheap.
 GIS_TILE_MAX_AGE = env.int("GIS_TILE_MAX_AGE", default=60)
 # Most bytes a vector tile may take: a denser layer keeps its largest features in it (the next zoom has all).
 GIS_TILE_MAX_BYTES = env.int("GIS_TILE_MAX_BYTES", default=500 * 1000)

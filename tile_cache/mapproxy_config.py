@@ -255,6 +255,9 @@ def mapproxy_config(mapfiles: dict[str, Path], caches: Path, locks: Path) -> dic
         "globals": {
             "cache": {"base_dir": str(caches), "lock_dir": str(locks / "cache"), "tile_lock_dir": str(locks / "tile")},
             "image": {"resampling_method": "bilinear"},
+            # Browsers and proxies may keep a tile this long without asking; MapProxy's default is 72 hours, for
+            # which a tile purged after a load would stay stale in QGIS and on the wall for three days.
+            "tiles": {"expires_hours": settings.GIS_TILE_MAX_AGE / 3600},
         },
         "services": {
             "tms": {"use_grid_names": False, "origin": "sw"},

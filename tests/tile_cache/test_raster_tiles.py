@@ -92,6 +92,20 @@ def test_tms_xyz_and_wmts_kvp_serve_the_same_tile(client: Client) -> None:
     assert (reference[..., 3] > 0).any()
 
 
+def test_raster_tiles_may_be_kept_as_long_as_vector_tiles(client: Client, settings: Any) -> None:
+    """MapProxy's own default told browsers and proxies to keep a tile 72 hours: a purge after a load would not
+    reach QGIS or the wall for three days."""
+    tile = centre_tile(16)
+    age = settings.GIS_TILE_MAX_AGE
+    vector = client.get(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    assert vector["Cache-Control"] == f"public, max-age={age}"
+    flipped = 2**tile.z - 1 - tile.y
+    for url in (wmts("parcels", tile), f"/mapproxy/tms/1.0.0/parcels/EPSG3857/{tile.z - 1}/{tile.x}/{flipped}.png"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == f"public, max-age={age}, s-maxage={age}", url
+
+
 def test_wms_getmap_returns_an_image_of_the_district(client: Client) -> None:
     bounds = TMS.xy_bounds(centre_tile(16))
     response = client.get(
