@@ -59,7 +59,7 @@ from mapproxy.image.opts import ImageOptions  # noqa: E402
 from mapproxy.wsgiapp import MapProxyApp  # noqa: E402
 
 from gis_server import longlived  # noqa: E402
-from tile_cache import mapproxy_config  # noqa: E402
+from tile_cache import mapproxy_config, raster_guard  # noqa: E402
 
 _LOCK = threading.Lock()
 _APP: dict[tuple[Any, ...], tuple[Path, MapProxyApp]] = {}
@@ -80,6 +80,7 @@ class Mapnik4Source(MapnikSource):
         return local.map
 
     def _render_mapfile(self, mapfile: str, query: Any) -> ImageResult:
+        raster_guard.rendering()  # before the query: a purge from here on keeps these tiles out of the cache
         started = time.time()
         m = self.map_obj(mapfile)
         m.resize(query.size[0], query.size[1])
@@ -132,8 +133,10 @@ def config_path() -> Path:
 
 
 def configuration(seed: bool = False) -> ProxyConfiguration:
-    """MapProxy's parsed configuration (``seed=True`` for the seeding API)."""
-    return load_configuration(str(config_path()), seed=seed)
+    """MapProxy's parsed configuration (``seed=True`` for the seeding API), its file caches guarded."""
+    conf = load_configuration(str(config_path()), seed=seed)
+    raster_guard.guard(conf)
+    return conf
 
 
 def wsgi_app() -> MapProxyApp:
@@ -146,6 +149,7 @@ def wsgi_app() -> MapProxyApp:
         register()
         path = mapproxy_config.write_config(key[0], key[2])
         conf = load_configuration(str(path))
+        raster_guard.guard(conf)
         app = MapProxyApp(conf.configured_services(), conf.base_config)
         _APP.clear()  # one configuration per process: the previous one is stale
         _APP[key] = (path, app)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gis_server.errors import NotFound
 from layers import registry
+from tile_cache import raster_guard
 from tile_cache.file_store import clear_folder, delete_tiles, int_children
 from tile_cache.grid import tile_size_m, tiles_over
 from tile_cache.mapproxy_config import MAX_ZOOM, META_BUFFER, TILE_PIXELS, cache_dir, tileset_members
@@ -55,6 +56,7 @@ def purge_raster_3857(layer_id: str, box: Box) -> int:
 
 def purge_tileset(tileset: str, box: Box) -> int:
     """Delete one raster tileset's cached tiles over a Web-Mercator box, at every zoom it has cached."""
+    raster_guard.bump()  # first: a render that read the old rows meanwhile does not keep its tiles
     return sum(_purge_zoom(tileset, z, box) for z, _ in int_children(cache_dir() / tileset) if z <= MAX_ZOOM)
 
 
@@ -62,6 +64,7 @@ def clear(tileset: str) -> int:
     """Delete every cached tile of one raster tileset; returns how many."""
     if tileset not in _known_tilesets():
         raise NotFound(f"no raster tileset {tileset!r}")
+    raster_guard.bump()
     return clear_folder(cache_dir() / tileset, ".png")
 
 

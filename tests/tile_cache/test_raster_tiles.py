@@ -247,6 +247,41 @@ def test_purge_removes_exactly_the_tiles_over_a_changed_ward(client: Client) -> 
     assert cached("wards", inside).exists(), "re-rendered on the next request"
 
 
+def test_a_render_that_read_the_rows_a_load_replaced_is_not_kept(client: Client, monkeypatch: Any) -> None:
+    """A load commits and purges while Mapnik renders from the old rows: the tiles are served, never cached."""
+    tile = centre_tile(16)
+    render = mapproxy_app.Mapnik4Source._render_mapfile
+
+    def rendered_while_a_load_committed(source: Any, mapfile: str, query: Any) -> Any:
+        image = render(source, mapfile, query)  # the rows read, then the load's purge
+        raster_purge.purge_raster_3857("parcels", tuple(TMS.xy_bounds(tile)))
+        return image
+
+    monkeypatch.setattr(mapproxy_app.Mapnik4Source, "_render_mapfile", rendered_while_a_load_committed)
+    assert client.get(wmts("parcels", tile)).status_code == 200
+    assert not cached("parcels", tile).exists()
+    monkeypatch.undo()
+    assert client.get(wmts("parcels", tile)).status_code == 200
+    assert cached("parcels", tile).exists(), "a render after the purge is kept"
+
+
+def test_a_purge_between_the_check_and_the_write_takes_the_tiles_back(client: Client, monkeypatch: Any) -> None:
+    from mapproxy.cache.file import FileCache
+
+    tile = centre_tile(16)
+    store = FileCache.store_tile
+
+    def purged_while_storing(cache: Any, stored: Any, dimensions: Any = None) -> Any:
+        done = store(cache, stored, dimensions=dimensions)
+        raster_purge.purge_raster_3857("parcels", tuple(TMS.xy_bounds(tile)))
+        return done
+
+    monkeypatch.setattr(FileCache, "store_tile", purged_while_storing)
+    assert client.get(wmts("parcels", tile)).status_code == 200
+    folder = cached("parcels", tile).parent.parent.parent
+    assert not [path for path in folder.rglob("*.png")], "every tile of the meta tile removed again"
+
+
 def test_after_load_hook_purges_over_the_load_extent(client: Client) -> None:
     from django.contrib.gis.geos import Polygon
 
