@@ -21,7 +21,7 @@ EXAMPLES = """examples (one per format):
   gis load road_boundaries duong.csv --crs vn2000-hcm --mode replace     CSV with a WKT column (or X/Y columns)
   gis load imagery anh_2025.tif --crs vn2000-hcm                GeoTIFF orthophoto → Cloud-Optimized GeoTIFF
   gis load parcels thua_dat.shp --dry-run --json                validate only, machine-readable report
-  gis load-dir giao_nop_2026_11/ --mode replace                 every <layer>.<ext> of a delivery, wards first
+  gis load-dir giao_nop_2026_11/ --mode replace                 a delivery: all files checked, then loaded (or none)
   gis load-dir giao_nop_2026_11/ --dry-run --json               ... every file validated, nothing written
   gis loads list --layer parcels ; gis loads show 12 ; gis loads rollback 12
   gis loads prune --keep 5                                      keep the replaced rows of the 5 latest loads per layer
@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load a file into a layer", epilog=EXAMPLES, formatter_class=_formatter)
     _load_arguments(load)
-    folder = commands.add_parser("load-dir", help="load every <layer>.<ext> file of a folder, wards first")
+    folder = commands.add_parser(
+        "load-dir", help="load every <layer>.<ext> file of a folder (wards first), none unless all pass the checks"
+    )
     folder.add_argument("folder", type=Path, help="a folder of files named after layers (parcels.gpkg, zoning.dxf …)")
     folder.add_argument("--mode", choices=MODES, help="as for 'gis load'")
     folder.add_argument("--crs", help="as for 'gis load'")

@@ -34,22 +34,45 @@ def _delivery_file(folder: Path, layer_id: str) -> Path | None:
 
 
 def load_dir(args: argparse.Namespace) -> dict[str, Any]:
-    """Every ``<layer>.<ext>`` of a delivery folder, wards first (the others are checked against them); each file
-    is its own load, and the first refusal stops the rest — ``--dry-run`` checks them all first."""
-    from loaders.pipeline import run
+    """Every ``<layer>.<ext>`` of a delivery folder, wards first (the parcels get their 2025 ward from them).
+
+    Every file is read, validated and judged before any is written, and every refusal is reported: a file
+    refused at the end of a delivery no longer leaves the files before it loaded. Each file is then its own
+    load (its own record, its own rollback). The checks see the wards loaded now, not the delivery's.
+    """
+    from gis_server.errors import GisError
+    from loaders.pipeline import check
 
     order = [*registry.LOAD_ORDER, *(r.id for r in registry.RASTERS)]
     present = [(layer, path) for layer in order if (path := _delivery_file(args.folder, layer)) is not None]
     if not present:
         raise UsageError(f"{args.folder}: no <layer>.<ext> files for any of {', '.join(order)}")
     options = _options(args)
-    results = [run(layer, path, options) for layer, path in present]
+    checked, refused = [], []
+    for layer, path in present:
+        try:
+            checked.append(check(layer, path, options))
+        except GisError as error:
+            refused.append((path, error))
+    if refused:
+        raise _refused_delivery(refused, len(present), options.dry_run)
+    results = [one.finish() for one in checked]
     done = all(r.status in ("done", "unchanged", "dry-run") for r in results)
     return {
         "status": "done" if done else "partial",
         "message": "\n".join(r.message for r in results),
         "loads": [r.as_dict() for r in results],
     }
+
+
+def _refused_delivery(refused: list[tuple[Path, Any]], files: int, dry_run: bool) -> Any:
+    """One error for every refused file of a delivery, of the gravest kind among them (usage over data)."""
+    worst = max((error for _, error in refused), key=lambda error: error.exit_code)
+    verdict = "would be loaded" if dry_run else "was loaded"
+    lines = [f"{len(refused)} of {files} files of {refused[0][0].parent.name}/ refused, so none {verdict}:"]
+    lines += [f"  {error.user_message}" for _, error in refused]
+    details = [{"file": path.name, **error.as_dict(), **error.details} for path, error in refused]
+    return type(worst)("\n".join(lines), details={"refused": details})
 
 
 def loads(args: argparse.Namespace) -> dict[str, Any]:

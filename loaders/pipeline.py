@@ -283,12 +283,30 @@ def outcome(result: LoadResult, full_list: str) -> str:
     return f"; {'; '.join(parts)}{listed}"
 
 
+@dataclass
+class Checked:
+    """A file read, validated and judged, not written yet: ``write`` does that. None when there is nothing to
+    write (unchanged, a dry run); ``result`` is then the final one."""
+
+    result: LoadResult
+    write: Callable[[], LoadResult] | None = None
+
+    def finish(self) -> LoadResult:
+        return self.result if self.write is None else self.write()
+
+
 def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     """Load one file into one layer; raises a GisError subclass with a one-line message on failure."""
-    if layer_id in {r.id for r in registry.RASTERS}:
-        from loaders.raster import load_raster
+    return check(layer_id, path, options).finish()
 
-        return load_raster(layer_id, path, options)
+
+def check(layer_id: str, path: Path, options: LoadOptions) -> Checked:
+    """Everything up to the first write (a refused load is recorded as such); ``gis load-dir`` checks a whole
+    delivery this way before it writes any of it."""
+    if layer_id in {r.id for r in registry.RASTERS}:
+        from loaders.raster import check_raster
+
+        return check_raster(layer_id, path, options)
     try:
         layer = registry.get(layer_id)
     except KeyError as exc:
@@ -301,7 +319,9 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     previous = None if options.force or options.dry_run else history.unchanged_since(layer.id, digest.result())
     if previous is not None:
         message = f"{layer.id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
-        return LoadResult(layer.id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
+        return Checked(
+            LoadResult(layer.id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
+        )
     progress = Progress(options.progress)
     ready = prepare(layer, path, options, progress)
     ready.digest = digest.result()
@@ -315,7 +335,7 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     if options.dry_run:
         result.message = f"{layer.id}: {path.name} would load {len(ready.checked.keep)} features (dry run)"
         result.message += outcome(result, "--json lists them")
-        return result
+        return Checked(result)
     from loaders.swap import swap
 
-    return swap(layer, ready, mode, options, result, progress)
+    return Checked(result, lambda: swap(layer, ready, mode, options, result, progress))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
@@ -22,7 +22,7 @@ from loaders import history
 from tile_cache.purge import after_load
 
 if TYPE_CHECKING:
-    from loaders.pipeline import LoadOptions, LoadResult
+    from loaders.pipeline import Checked, LoadOptions, LoadResult
 
 
 def raster_dir(layer_id: str) -> Path:
@@ -30,8 +30,13 @@ def raster_dir(layer_id: str) -> Path:
 
 
 def load_raster(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
+    return check_raster(layer_id, path, options).finish()
+
+
+def check_raster(layer_id: str, path: Path, options: LoadOptions) -> Checked:
+    """Convert the image to its COG (the part that can fail on the data); registering it is the write."""
     from loaders.imagery import to_cog
-    from loaders.pipeline import LoadResult
+    from loaders.pipeline import Checked, LoadResult
 
     if not path.exists():
         raise UsageError(f"{path}: no such file")
@@ -39,14 +44,27 @@ def load_raster(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
     previous = None if options.force else history.unchanged_since(layer_id, digest)
     if previous is not None:
         message = f"{layer_id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
-        return LoadResult(layer_id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
+        return Checked(
+            LoadResult(layer_id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
+        )
     target = raster_dir(layer_id) / f"{digest[:16]}.tif"
     target.parent.mkdir(parents=True, exist_ok=True)
     info = to_cog(path, target, src_crs=options.crs)
-    counts = {"width": info.width, "height": info.height, "bands": info.bands, "overviews": len(info.overviews)}
+    counts = _counts(info)
     if options.dry_run:
         target.unlink(missing_ok=True)
-        return LoadResult(layer_id, str(path), None, "dry-run", counts, message=f"{layer_id}: {path.name} converts")
+        return Checked(
+            LoadResult(layer_id, str(path), None, "dry-run", counts, message=f"{layer_id}: {path.name} converts")
+        )
+    placeholder = LoadResult(layer_id, str(path), None, "checked", counts)
+    return Checked(placeholder, partial(_register, layer_id, path, digest, target, info, options))
+
+
+def _register(layer_id: str, path: Path, digest: str, target: Path, info: Any, options: LoadOptions) -> LoadResult:
+    """Make the converted image the layer's served one, in one transaction with its load record."""
+    from loaders.pipeline import LoadResult
+
+    counts = _counts(info)
     bounds = Polygon.from_bbox(info.bounds_3857)
     bounds.srid = 3857
     with transaction.atomic():
@@ -62,6 +80,10 @@ def load_raster(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
         transaction.on_commit(partial(after_load, layer_id, extent))
     message = f"{layer_id}: {path.name} → {target.name} ({info.width}×{info.height}, load {load.pk})"
     return LoadResult(layer_id, str(path), load.pk, "done", counts, message=message)
+
+
+def _counts(info: Any) -> dict[str, int]:
+    return {"width": info.width, "height": info.height, "bands": info.bands, "overviews": len(info.overviews)}
 
 
 def _vn2000_box(bounds_3857: tuple[float, float, float, float]) -> Polygon:

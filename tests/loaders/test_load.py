@@ -213,3 +213,32 @@ def test_a_delivery_folder_is_validated_whole_with_dry_run(
     assert found["parcels"] == ("dry-run", parcels) and found["wards"][0] == "dry-run"
     assert set(found) == {"wards", "wards_2025", "parcels", "zoning", "road_boundaries", "alleys"}
     assert (Load.objects.count(), Parcel.objects.count()) == (loads, parcels), "a dry run writes nothing"
+
+
+@pytest.mark.django_db
+def test_a_delivery_with_refused_files_loads_none_of_its_files(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each file was loaded as it came: a refused parcels file left the wards before it replaced. Now every file
+    is checked first, every refusal is told, and nothing is written."""
+    import shutil
+
+    delivery = tmp_path / "giao_nop"
+    delivery.mkdir()
+    shutil.copy(sample_dir / "wards.gpkg", delivery / "wards.gpkg")
+    shutil.copy(sample_dir / "broken" / "duplicates.gpkg", delivery / "parcels.gpkg")
+    shutil.copy(sample_dir / "broken" / "empty_geometry.gpkg", delivery / "road_boundaries.gpkg")
+    done = Load.objects.filter(status="done").count()
+    wards = list(Load.objects.filter(layer="wards").values_list("pk", flat=True))
+
+    assert main(["load-dir", str(delivery), "--mode", "replace", "--force"]) == 1
+
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "error: 2 of 3 files of giao_nop/ refused, so none was loaded:"
+    assert lines[1].startswith("  road_boundaries.gpkg: ") and lines[2].startswith("  parcels.gpkg: 2 finding(s)")
+    assert Load.objects.filter(status="done").count() == done, "the wards, which passed, were not loaded either"
+    assert list(Load.objects.filter(layer="wards").values_list("pk", flat=True)) == wards
+    assert main(["load-dir", str(delivery), "--mode", "replace", "--dry-run", "--json"]) == 1
+    refused = json.loads(capsys.readouterr().out)["refused"]
+    assert [item["file"] for item in refused] == ["road_boundaries.gpkg", "parcels.gpkg"]
+    assert {p["fid"] for p in refused[1]["problems"]} >= {3, 4}
