@@ -30,7 +30,8 @@ EXAMPLES = """examples (one per format):
   gis tiles seed --vector --zooms 12-18                         ... and the vector tile cache (after a big load)
   gis tiles purge parcels --ward 26965                          drop cached tiles after editing rows by hand
 
-exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS)
+exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS,
+or a tile cache that could not be purged after the data went in)
 """
 
 MODES = ("replace", "append", "upsert")
@@ -189,7 +190,16 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     _print(result, args)
-    return 1 if result.get("status") == "partial" else 0
+    return _exit_code(result)
+
+
+def _exit_code(result: dict[str, Any]) -> int:
+    """1 when a delivery stopped part-way; 2 when the data went in but a tile cache could not be purged (the
+    message says the command that finishes it): a nightly job must not take that for success."""
+    if result.get("status") == "partial":
+        return 1
+    parts = [result, *result.get("loads", [])]
+    return 2 if any("tile_purge" in (part.get("notes") or {}) for part in parts) else 0
 
 
 if __name__ == "__main__":

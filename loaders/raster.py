@@ -19,7 +19,7 @@ from gis_server.errors import UsageError
 from layers.crs import transformer
 from layers.models import Load, RasterDataset
 from loaders import history
-from tile_cache.purge import after_load
+from tile_cache.purge import purge_on_commit
 
 if TYPE_CHECKING:
     from loaders.pipeline import Checked, LoadOptions, LoadResult
@@ -65,6 +65,7 @@ def _register(layer_id: str, path: Path, digest: str, target: Path, info: Any, o
     from loaders.pipeline import LoadResult
 
     counts = _counts(info)
+    notes: dict[str, Any] = {}
     bounds = Polygon.from_bbox(info.bounds_3857)
     bounds.srid = 3857
     with transaction.atomic():
@@ -77,9 +78,11 @@ def _register(layer_id: str, path: Path, digest: str, target: Path, info: Any, o
         history.finish(load, "done", counts, {"cog": str(target), "overviews": list(info.overviews)}, None)
         extent = _vn2000_box(info.bounds_3857)
         Load.objects.filter(pk=load.pk).update(changed_extent=extent)
-        transaction.on_commit(partial(after_load, layer_id, extent))
+        purge_on_commit(layer_id, extent, notes)
     message = f"{layer_id}: {path.name} → {target.name} ({info.width}×{info.height}, load {load.pk})"
-    return LoadResult(layer_id, str(path), load.pk, "done", counts, message=message)
+    if "tile_purge" in notes:
+        message += f"; but {notes['tile_purge']}"
+    return LoadResult(layer_id, str(path), load.pk, "done", counts, notes=notes, message=message)
 
 
 def _counts(info: Any) -> dict[str, int]:

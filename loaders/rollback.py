@@ -10,7 +10,6 @@ that load, because undoing it silently would lose its changes.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -21,7 +20,7 @@ from layers import registry
 from layers.models import Load
 from loaders import archive, history, rebuild, retire, staging
 from loaders.prune import refuse_if_pruned
-from tile_cache.purge import after_load
+from tile_cache.purge import purge_on_commit
 
 
 def _load(load_id: int) -> Load:
@@ -72,6 +71,7 @@ def rollback(load_id: int) -> dict[str, Any]:
     """Undo one completed load in one transaction; returns a small report with the new load record's id."""
     from loaders.raster import rollback_raster
 
+    notes: dict[str, Any] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         load = Load.objects.select_for_update().filter(pk=load_id).first() or _load(load_id)
         if load.status != "done" or load.mode == "rollback":
@@ -85,7 +85,10 @@ def rollback(load_id: int) -> dict[str, Any]:
         load.save(update_fields=["status"])
         record = history.begin(load.layer, load.source, load.sha256, "rollback", {"load": load_id})
         history.finish(record, "done", counts, {"rolled_back_load": load_id, "at": timezone.now().isoformat()}, extent)
-        transaction.on_commit(partial(after_load, load.layer, record.changed_extent))
+        purge_on_commit(load.layer, record.changed_extent, notes)
     removed, restored = counts["removed"], counts["restored"]
     message = f"{load.layer}: rolled back load {load_id} ({removed} removed, {restored} restored; load {record.pk})"
-    return {"status": "done", "load_id": record.pk, "layer": load.layer, "counts": counts, "message": message}
+    if "tile_purge" in notes:
+        message += f"; but {notes['tile_purge']}"
+    return {"status": "done", "load_id": record.pk, "layer": load.layer, "counts": counts, "message": message,
+            "notes": notes}  # fmt: skip

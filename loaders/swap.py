@@ -19,7 +19,7 @@ from layers import registry
 from loaders import archive, history, parallel, rebuild, retire, staging
 from loaders.pipeline import outcome
 from loaders.progress import Advance, Progress
-from tile_cache.purge import after_load
+from tile_cache.purge import purge_on_commit
 
 if TYPE_CHECKING:
     from loaders.pipeline import LoadOptions, LoadResult, Prepared
@@ -53,6 +53,8 @@ def swap(
             raise
     result.message = f"{layer.id}: loaded {written} features from {ready.path.name} (load {load.pk}, {mode})"
     result.message += outcome(result, f"'gis loads show {load.pk}' lists them")
+    if "tile_purge" in result.notes:
+        result.message += f"; but {result.notes['tile_purge']}"
     return result
 
 
@@ -93,7 +95,7 @@ def _commit(
         result.status = "done"
         history.finish(load, "done", result.counts, result.report(), changed)
         cursor.execute(staging.drop_stage())
-        transaction.on_commit(partial(after_load, layer.id, load.changed_extent))
+        purge_on_commit(layer.id, load.changed_extent, result.notes)
     return load, written
 
 

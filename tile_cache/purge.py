@@ -8,11 +8,19 @@ IOC tileset are purged; nothing else is touched.
 
 from __future__ import annotations
 
+import logging
+import math
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
 from layers.crs import transformer
 from tile_cache import mvt, store
 from tile_cache.grid import IOC, Tileset, tile_size_m, tiles_over, tilesets
 
 Box = tuple[float, float, float, float]
+log = logging.getLogger(__name__)
 
 
 def to_3857(extent_9210: Box) -> Box:
@@ -57,3 +65,35 @@ def after_load(layer_id: str, extent: object) -> int:
     if extent is not None and layer_id in tilesets():
         deleted += purge(layer_id, tuple(extent.extent))  # type: ignore[attr-defined]
     return deleted
+
+
+def purge_on_commit(layer_id: str, extent: Any, notes: dict[str, Any]) -> None:
+    """``after_load`` once the load's transaction commits; a cache that fails then is told, not raised.
+
+    By then the rows are in: raising would make the CLI say nothing was written while the caches went on
+    serving the old tiles. The failure goes into ``notes["tile_purge"]`` with the command that finishes the job.
+    """
+    transaction.on_commit(partial(_purge_or_tell, layer_id, extent, notes))
+
+
+def _purge_or_tell(layer_id: str, extent: Any, notes: dict[str, Any]) -> None:
+    try:
+        after_load(layer_id, extent)
+    except store.errors() as error:
+        log.warning("the tile caches were not purged after a change to %s: %r", layer_id, error)
+        notes["tile_purge"] = (
+            f"the tile caches were not purged ({type(error).__name__}); once they are reachable run "
+            f"'gis tiles purge {layer_id}{_bbox_argument(extent)}'"
+        )
+
+
+def _bbox_argument(extent: Any) -> str:
+    """`` --bbox W,S,E,N`` in degrees around a VN-2000 extent, rounded outwards; empty for no extent."""
+    if extent is None:
+        return ""
+    xmin, ymin, xmax, ymax = extent.extent
+    lons, lats = transformer(9210, 4326).transform([xmin, xmax, xmax, xmin], [ymin, ymin, ymax, ymax])
+    scale = 10**5
+    west, south = (math.floor(min(v) * scale) / scale for v in (lons, lats))
+    east, north = (math.ceil(max(v) * scale) / scale for v in (lons, lats))
+    return f" --bbox {west},{south},{east},{north}"

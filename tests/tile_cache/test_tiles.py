@@ -188,6 +188,39 @@ def test_a_load_purges_exactly_the_tiles_over_what_it_changed(
 
 
 @pytest.mark.django_db
+def test_a_load_whose_tile_cache_is_down_says_so_and_how_to_finish(
+    tmp_path: Path, settings: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge runs after the commit: raising there made the CLI say "nothing was written" over loaded rows
+    while the cache went on serving the old tiles. (The test's own transaction never commits: the load's
+    commit hook runs at once here, as it does at the end of a load's transaction outside a test.)"""
+    from layers.crs import transformer
+    from layers.models import Parcel
+    from loaders.cli import main
+    from tests.loaders.test_load import lot_row, write_parcels
+
+    tile = busy_tile(17)
+    here = TMS.bounds(tile)
+    cx, cy = transformer(4326, 9210).transform((here.left + here.right) / 2, (here.bottom + here.top) / 2)
+    lot = shapely.box(cx - 2, cy - 2, cx + 2, cy + 2)
+    path = write_parcels(tmp_path / "new.gpkg", [lot], [lot_row(998, 1, KyHieuMucDichSuDung="TMD", DienTich=16.0)])
+    settings.GIS_TILE_CACHE_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    before = Parcel.objects.count()
+    monkeypatch.setattr("tile_cache.purge.transaction.on_commit", lambda hook: hook())
+    code = main(["load", "parcels", str(path), "--mode", "append"])
+    out = capsys.readouterr().out
+    assert code == 2 and Parcel.objects.count() == before + 1
+    assert "parcels: loaded 1 features from new.gpkg" in out
+    assert (
+        "; but the tile caches were not purged (ConnectionError); once they are reachable run 'gis tiles purge " in out
+    )
+    bbox = out.split("--bbox ")[1].split("'")[0]
+    west, south, east, north = map(float, bbox.split(","))
+    lon, lat = (here.left + here.right) / 2, (here.bottom + here.top) / 2
+    assert west < lon < east and south < lat < north and east - west < 0.001, "the box is the new lot's"
+
+
+@pytest.mark.django_db
 def test_tiles_carry_only_the_registry_tile_fields_and_render_identically(client: Client, tile_dir: Path) -> None:
     tile = busy_tile(16)
     url = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
