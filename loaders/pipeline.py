@@ -283,6 +283,12 @@ def outcome(result: LoadResult, full_list: str) -> str:
     return f"; {'; '.join(parts)}{listed}"
 
 
+def unchanged(layer_id: str, path: Path, previous: Any) -> LoadResult:
+    """The result of a file loaded before, byte for byte (``previous``: that load's record)."""
+    message = f"{layer_id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
+    return LoadResult(layer_id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
+
+
 @dataclass
 class Checked:
     """A file read, validated and judged, not written yet: ``write`` does that. None when there is nothing to
@@ -318,10 +324,7 @@ def check(layer_id: str, path: Path, options: LoadOptions) -> Checked:
     digest = _in_background(history.sha256, path)
     previous = None if options.force or options.dry_run else history.unchanged_since(layer.id, digest.result())
     if previous is not None:
-        message = f"{layer.id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
-        return Checked(
-            LoadResult(layer.id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
-        )
+        return Checked(unchanged(layer.id, path, previous))
     progress = Progress(options.progress)
     ready = prepare(layer, path, options, progress)
     ready.digest = digest.result()

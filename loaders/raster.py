@@ -36,17 +36,14 @@ def load_raster(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
 def check_raster(layer_id: str, path: Path, options: LoadOptions) -> Checked:
     """Convert the image to its COG (the part that can fail on the data); registering it is the write."""
     from loaders.imagery import to_cog
-    from loaders.pipeline import Checked, LoadResult
+    from loaders.pipeline import Checked, LoadResult, unchanged
 
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     digest = history.sha256(path)
     previous = None if options.force else history.unchanged_since(layer_id, digest)
     if previous is not None:
-        message = f"{layer_id}: {path.name} unchanged since load {previous.pk} (same SHA-256); nothing to do (--force)"
-        return Checked(
-            LoadResult(layer_id, str(path), previous.pk, "unchanged", dict(previous.counts), message=message)
-        )
+        return Checked(unchanged(layer_id, path, previous))
     target = raster_dir(layer_id) / f"{digest[:16]}.tif"
     target.parent.mkdir(parents=True, exist_ok=True)
     info = to_cog(path, target, src_crs=options.crs)
