@@ -201,6 +201,20 @@ def _in_background[T](func: Callable[..., T], *args: Any) -> Future[T]:
     return future
 
 
+def _refuse_emptying(layer: registry.Layer, ready: Prepared) -> None:
+    """A replace from a file with nothing to load would empty the layer: an empty export, not an intent."""
+    from loaders.swap import has_rows, row_count
+
+    if len(ready.checked.keep) or not has_rows(layer):
+        return
+    read = len(ready.fids)
+    why = "the file has no features" if not read else f"none of its {read} features passed the checks"
+    raise DataRejected(
+        f"{ready.path.name}: {why}; a replace would empty {layer.id} (its {row_count(layer)} rows); nothing was "
+        "written. Check the export (its layer: --source-layer)"
+    )
+
+
 def _check_mode(layer: registry.Layer, mode: str | None) -> str:
     from loaders.swap import has_rows, row_count
 
@@ -335,8 +349,15 @@ def check(layer_id: str, path: Path, options: LoadOptions) -> Checked:
         ready.checked.repaired, ready.notes,
     )  # fmt: skip
     _judge(layer, ready, options, mode, result)
+    if mode == "replace":
+        _refuse_emptying(layer, ready)
     if options.dry_run:
-        result.message = f"{layer.id}: {path.name} would load {len(ready.checked.keep)} features (dry run)"
+        result.message = f"{layer.id}: {path.name} would load {len(ready.checked.keep)} features"
+        if mode == "replace":
+            from loaders.swap import row_count
+
+            result.message += f" in place of the {row_count(layer)} rows {layer.id} has"
+        result.message += " (dry run)"
         result.message += outcome(result, "--json lists them")
         return Checked(result)
     from loaders.swap import swap

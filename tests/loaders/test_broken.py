@@ -144,7 +144,10 @@ def test_the_one_line_says_what_the_load_did_to_the_data(
         "self_intersection": f"; {len(fids)} invalid geometries repaired (make-valid); --json lists them",
         "wrong_encoding": "; text converted from TCVN3 (ABC) (",
     }[expected["kind"]]
-    assert report["message"].startswith(f"parcels: {name} would load 200 features (dry run)")
+    rows = Parcel.objects.count()
+    assert report["message"].startswith(
+        f"parcels: {name} would load 200 features in place of the {rows} rows parcels has (dry run)"
+    )
     assert says in report["message"]
     code, report = _run(sample_dir / "broken" / name, capsys)
     assert code == 0 and says.replace("--json", f"'gis loads show {report['load_id']}'") in report["message"]

@@ -242,3 +242,25 @@ def test_a_delivery_with_refused_files_loads_none_of_its_files(
     refused = json.loads(capsys.readouterr().out)["refused"]
     assert [item["file"] for item in refused] == ["road_boundaries.gpkg", "parcels.gpkg"]
     assert {p["fid"] for p in refused[1]["problems"]} >= {3, 4}
+
+
+@pytest.mark.django_db
+def test_a_replace_from_a_file_with_nothing_to_load_is_refused(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty export loaded with --mode replace emptied the layer (recoverable by rollback, but the map went
+    blank until then)."""
+    import pyogrio.raw
+
+    meta, _, geoms, columns = pyogrio.raw.read(sample_dir / "parcels.gpkg", max_features=1)
+    empty = tmp_path / "thua_dat.gpkg"
+    pyogrio.raw.write(empty, geoms[:0], [c[:0] for c in columns], list(meta["fields"]), driver="GPKG",
+                      geometry_type="MultiPolygon", crs=meta["crs"], layer="thua")  # fmt: skip
+    parcels, loads = Parcel.objects.count(), Load.objects.count()
+    assert main(["load", "parcels", str(empty), "--mode", "replace"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: thua_dat.gpkg: the file has no features; a replace would empty parcels (its {parcels} rows); "
+        "nothing was written. Check the export (its layer: --source-layer)"
+    )
+    assert (Parcel.objects.count(), Load.objects.count()) == (parcels, loads)
+    assert main(["load", "parcels", str(empty), "--mode", "append", "--quiet"]) == 0, "adding nothing harms nothing"
