@@ -85,7 +85,7 @@ def read_source(path: Path, source_layer: str | None = None) -> SourceTable:
     except (DataSourceError, DataLayerError, UnicodeDecodeError) as exc:
         raise DataRejected(_unreadable(path, exc)) from exc
     if wkb is None:
-        raise DataRejected(f"{path.name}: layer {layer!r} has no geometry column; a map layer needs geometries")
+        raise DataRejected(_no_geometry(path, layer))
     raw = path.suffix.lower() in BYTE_FORMATS
     return SourceTable(path, layer, np.asarray(fids), wkb, columns, crs, raw_text=raw)
 
@@ -144,6 +144,19 @@ def cut_short(path: Path) -> int | None:
     ends = (offsets.astype(np.int64) + lengths) * 2 + 8  # 16-bit words; each record has an 8-byte header
     beyond = np.flatnonzero(ends > path.stat().st_size)
     return int(beyond[0]) if len(beyond) else None
+
+
+def _no_geometry(path: Path, layer: str) -> str:
+    """A CSV's geometry is found by column name: say which names are read."""
+    if path.suffix.lower() != ".csv":
+        return f"{path.name}: layer {layer!r} has no geometry column; a map layer needs geometries"
+    wkt, xs, ys = (
+        CSV_OPTIONS[key].split(",") for key in ("GEOM_POSSIBLE_NAMES", "X_POSSIBLE_NAMES", "Y_POSSIBLE_NAMES")
+    )
+    return (
+        f"{path.name}: no geometry column; name the WKT column one of {', '.join(wkt)}, or the coordinate "
+        f"columns X as one of {', '.join(xs)} and Y as one of {', '.join(ys)}"
+    )
 
 
 # What SQLite says of a GeoPackage that is not whole (cut short by a copy or a download) or not one at all.

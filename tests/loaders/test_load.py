@@ -264,3 +264,15 @@ def test_a_replace_from_a_file_with_nothing_to_load_is_refused(
     )
     assert (Parcel.objects.count(), Load.objects.count()) == (parcels, loads)
     assert main(["load", "parcels", str(empty), "--mode", "append", "--quiet"]) == 0, "adding nothing harms nothing"
+
+
+@pytest.mark.django_db
+def test_a_csv_without_geometry_columns_is_told_the_names_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "duong.csv"
+    table.write_text("ma_doan,toa_do_dong,toa_do_bac\n1,600000,1190000\n", encoding="utf-8")
+    assert main(["load", "road_boundaries", str(table), "--mode", "append", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: duong.csv: no geometry column; name the WKT column one of WKT, ")
+    assert "X as one of x, X, easting, toa_do_x" in err and "Y as one of y, Y, northing, toa_do_y" in err
