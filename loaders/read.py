@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis_server.errors import DataRejected, UsageError
+from loaders.shapefile_parts import check_parts, shapefiles_in
 
 BYTE_FORMATS = {".shp", ".dbf", ".zip", ".csv", ".dxf", ".dgn"}
 # Formats read feature by feature: GDAL's Arrow stream refuses a forced non-UTF-8 encoding for CSV.
@@ -50,8 +51,13 @@ class SourceTable:
 
 
 def gdal_path(path: Path) -> str:
-    """The path GDAL opens: zipped shapefiles through /vsizip/."""
-    return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    """The path GDAL opens: zipped shapefiles through /vsizip/, down to the folder inside the .zip that holds
+    them (GDAL looks for them at its top level only, and zipping a folder puts them one level down)."""
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    folders = {str(PurePosixPath(name).parent) for name in shapefiles_in(path)}
+    inside = folders.pop() if len(folders) == 1 else "."
+    return f"/vsizip/{path}" if inside == "." else f"/vsizip/{path}/{inside}"
 
 
 def _choose_layer(path: Path, requested: str | None) -> str:
@@ -78,6 +84,7 @@ def read_source(path: Path, source_layer: str | None = None) -> SourceTable:
     """Read every feature of one layer of ``path``; unreadable files become one clear message."""
     if not path.exists():
         raise UsageError(f"{path}: no such file")
+    check_parts(path)
     try:
         layer = _choose_layer(path, source_layer)
         reader = _read_rows if path.suffix.lower() in ROW_FORMATS else read_columnar
