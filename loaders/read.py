@@ -17,7 +17,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis_server.errors import DataRejected, UsageError
-from loaders.shapefile_parts import check_parts, shapefiles_in
+from loaders.shapefile_parts import check_parts, shapefiles_in, zipped_dataset
 
 BYTE_FORMATS = {".shp", ".dbf", ".zip", ".csv", ".dxf", ".dgn"}
 # Formats read feature by feature: GDAL's Arrow stream refuses a forced non-UTF-8 encoding for CSV.
@@ -51,12 +51,12 @@ class SourceTable:
 
 
 def gdal_path(path: Path) -> str:
-    """The path GDAL opens: zipped shapefiles through /vsizip/, down to the folder inside the .zip that holds
-    them (GDAL looks for them at its top level only, and zipping a folder puts them one level down)."""
+    """The path GDAL opens: a .zip through /vsizip/, down to the folder of its Shapefiles (GDAL looks at its
+    top level only, and zipping a folder puts them one level down) or to its one .gdb or .gpkg."""
     if path.suffix.lower() != ".zip":
         return str(path)
     folders = {str(PurePosixPath(name).parent) for name in shapefiles_in(path)}
-    inside = folders.pop() if len(folders) == 1 else "."
+    inside = folders.pop() if len(folders) == 1 else (zipped_dataset(path) or ".")
     return f"/vsizip/{path}" if inside == "." else f"/vsizip/{path}/{inside}"
 
 
@@ -71,9 +71,18 @@ def _choose_layer(path: Path, requested: str | None) -> str:
     return layers[0]
 
 
+def kind(path: Path) -> str:
+    """The suffix that says how to read ``path``: a .zip's is that of what it holds (its Shapefile, .gdb, .gpkg)."""
+    suffix = path.suffix.lower()
+    if suffix != ".zip" or shapefiles_in(path):
+        return suffix
+    inside = zipped_dataset(path)
+    return PurePosixPath(inside).suffix.lower() if inside else suffix
+
+
 def _open_options(path: Path) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if path.suffix.lower() in BYTE_FORMATS:
+    if kind(path) in BYTE_FORMATS:
         options["encoding"] = "ISO-8859-1"
     if path.suffix.lower() == ".csv":
         options |= CSV_OPTIONS
@@ -87,13 +96,13 @@ def read_source(path: Path, source_layer: str | None = None) -> SourceTable:
     check_parts(path)
     try:
         layer = _choose_layer(path, source_layer)
-        reader = _read_rows if path.suffix.lower() in ROW_FORMATS else read_columnar
+        reader = _read_rows if kind(path) in ROW_FORMATS else read_columnar
         crs, fids, wkb, columns = reader(gdal_path(path), layer, _open_options(path))
     except (DataSourceError, DataLayerError, UnicodeDecodeError) as exc:
         raise DataRejected(_unreadable(path, exc)) from exc
     if wkb is None:
         raise DataRejected(_no_geometry(path, layer))
-    raw = path.suffix.lower() in BYTE_FORMATS
+    raw = kind(path) in BYTE_FORMATS
     return SourceTable(path, layer, np.asarray(fids), wkb, columns, crs, raw_text=raw)
 
 

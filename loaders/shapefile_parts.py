@@ -1,10 +1,14 @@
-"""A Shapefile is several files: one missing is told as such before GDAL reads what is left.
+"""A Shapefile is several files: one missing is told as such before GDAL reads what is left; what a .zip holds.
 
 Without its ``.dbf`` GDAL reads the geometries alone, and the loader then
 said a required column was missing; without its ``.shx`` GDAL's error
 suggests one of its own configuration options. A ``.zip`` with no Shapefile
 in it got GDAL's "not recognized". Each is a file that did not travel with
 the others: the message says which, and that copying it fixes the load.
+
+A ``.zip`` is read where its data is: a Shapefile's folder inside it (zipping
+a folder puts the files one level down, where GDAL does not look), or the
+one File Geodatabase or GeoPackage it holds.
 """
 
 from __future__ import annotations
@@ -23,16 +27,15 @@ def check_parts(path: Path) -> None:
     if suffix == ".shp":
         _check_members(path.name, path.name, [p.name for p in path.parent.iterdir()])
     elif suffix == ".zip" and zipfile.is_zipfile(path):
-        names = members(path)
         shapefiles = shapefiles_in(path)
-        if not shapefiles:
-            listed = ", ".join(PurePosixPath(name).name for name in names[:10]) or "nothing"
+        if not shapefiles and zipped_dataset(path) is None:
+            listed = ", ".join(PurePosixPath(name).name for name in members(path)[:10]) or "nothing"
             raise DataRejected(
-                f"{path.name}: the .zip holds no Shapefile (it has: {listed}); "
-                "zip the .shp with its .shx, .dbf and .prj"
+                f"{path.name}: the .zip holds no Shapefile, File Geodatabase or GeoPackage (it has: {listed}); "
+                "zip the .shp with its .shx, .dbf and .prj, or the .gdb folder"
             )
         for shapefile in shapefiles:
-            _check_members(path.name, shapefile, names)
+            _check_members(path.name, shapefile, members(path))
 
 
 def _check_members(label: str, shapefile: str, names: list[str]) -> None:
@@ -60,3 +63,15 @@ def members(path: Path) -> list[str]:
 def shapefiles_in(path: Path) -> list[str]:
     """The ``.shp`` members of a ``.zip``, with their folders inside it."""
     return [name for name in members(path) if name.lower().endswith(".shp")]
+
+
+ZIPPED_FILES = (".gpkg", ".geojson", ".json")
+
+
+def zipped_dataset(path: Path) -> str | None:
+    """The one File Geodatabase folder or GeoPackage/GeoJSON file a ``.zip`` holds (as ESRI exports a .gdb)."""
+    names = members(path)
+    databases = {name[: name.lower().index(".gdb/") + 4] for name in names if ".gdb/" in name.lower()}
+    files = [name for name in names if name.lower().endswith(ZIPPED_FILES)]
+    found = [*databases, *files]
+    return found[0] if len(found) == 1 else None

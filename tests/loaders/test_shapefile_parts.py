@@ -55,9 +55,29 @@ def test_a_zip_without_a_part_or_without_a_shapefile_says_so(
         "several files: .shp, .shx, .dbf, .prj); copy THUA.dbf with it"
     )
     assert _error([str(other)], capsys) == (
-        "error: ghi_chu.zip: the .zip holds no Shapefile (it has: ghi_chu.txt); zip the .shp with its .shx, .dbf "
-        "and .prj"
+        "error: ghi_chu.zip: the .zip holds no Shapefile, File Geodatabase or GeoPackage (it has: ghi_chu.txt); "
+        "zip the .shp with its .shx, .dbf and .prj, or the .gdb folder"
     )
     with zipfile.ZipFile(partial, "a") as archive:
         archive.write(folder / "thua.dbf", "ThuaDat/THUA.DBF")
     assert main(["load", "parcels", str(partial), "--mode", "append", "--crs", "vn2000-hcm", "--dry-run"]) == 0
+
+
+@pytest.mark.parametrize("name", ["parcels.gdb", "parcels_vilis.gpkg"])
+def test_a_zipped_geodatabase_or_geopackage_reads_as_the_original(sample_dir: Path, tmp_path: Path, name: str) -> None:
+    """ESRI hands out a File Geodatabase as a .zip of its folder; it was refused as holding no Shapefile."""
+    import numpy as np
+
+    from loaders.read import read_source
+
+    original = sample_dir / "legacy" / name
+    zipped = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for file in [original] if original.is_file() else sorted(original.iterdir()):
+            archive.write(file, file.relative_to(original.parent).as_posix())
+    ours, theirs = read_source(zipped), read_source(original)
+    assert len(ours.fids) == len(theirs.fids) > 0 and ours.crs == theirs.crs
+    assert ours.columns.keys() == theirs.columns.keys()
+    for column, values in theirs.columns.items():
+        assert np.array_equal(ours.columns[column], values, equal_nan=values.dtype.kind == "f"), column
+    assert not ours.raw_text, "their text is Unicode already, not bytes to decode"
