@@ -13,8 +13,8 @@ from typing import Any
 EXAMPLES = """examples (one per format):
   gis load parcels thua_dat.gpkg --mode replace                 GeoPackage (--source-layer picks a layer)
   gis load parcels thua_dat.shp --mode upsert                   Shapefile; TCVN3/VNI/VISCII text is detected
-  gis load parcels thua_dat.zip --crs vn2000-hcm --mode append  zipped Shapefile (or .gdb) whose .prj lacks the datum shift
-  gis load parcels ban_do.gdb --source-layer ThuaDat --mode replace      File Geodatabase
+  gis load parcels thua_dat.zip --crs vn2000-hcm --mode append  zipped Shapefile whose .prj lacks the datum shift
+  gis load parcels ban_do.gdb --source-layer ThuaDat --mode replace      File Geodatabase (also zipped)
   gis load zoning quy_hoach.dxf --mode replace --crs vn2000-hcm          DXF drawing: lines polygonized, text joined
   gis load parcels to_12.dgn --mapping to_12.yaml --crs vn2000-hcm       DGN v7 drawing with a mapping file
   gis load alleys hem.geojson --mode replace                    GeoJSON centrelines: right-of-way from lộ giới
