@@ -54,10 +54,19 @@ def match_columns(layer: Layer, available: list[str]) -> dict[str, str]:
     return matched
 
 
-def require_columns(layer: Layer, matched: dict[str, str], filename: str, constants: dict[str, Any]) -> None:
-    """Refuse a file that lacks a required column, naming what would have been accepted."""
+def require_columns(
+    layer: Layer, matched: dict[str, str], filename: str, constants: dict[str, Any], available: list[str]
+) -> None:
+    """Refuse a file that lacks a required column, naming what would have been accepted — or the layer the file
+    is for, when its columns are another layer's (files for one layer loaded into another are a common slip)."""
     for spec in layer.required_fields:
         if spec.name not in matched and spec.name not in constants:
+            other = _layer_it_fits(layer, available)
+            if other is not None:
+                raise DataRejected(
+                    f"{filename}: no column for required field {spec.name!r} ({spec.title_vi}) of {layer.id}, but "
+                    f"its columns are those of {other}: was it meant for 'gis load {other} {filename}'?"
+                )
             accepted = ", ".join((spec.name, *spec.aliases))
             raise DataRejected(
                 f"{filename}: no column for required field {spec.name!r} ({spec.title_vi}); "
@@ -65,6 +74,18 @@ def require_columns(layer: Layer, matched: dict[str, str], filename: str, consta
                 f"'fields: {{{spec.name}: COLUMN}}'), or give there the one value every feature has "
                 f"('constants: {{{spec.name}: VALUE}}', as for a drawing of one map sheet)"
             )
+
+
+def _layer_it_fits(layer: Layer, available: list[str]) -> str | None:
+    """Another layer whose required fields the columns all carry (and which has one that ``layer`` lacks)."""
+    from layers.registry import LAYERS
+
+    own = {spec.name for spec in layer.required_fields}
+    for other in LAYERS:
+        required = {spec.name for spec in other.required_fields}
+        if other.id != layer.id and required - own and required <= match_columns(other, available).keys():
+            return other.id
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -186,7 +207,7 @@ def map_fields(
     """Apply the layer's default profile, amended by a mapping file, then the value maps and vocabularies."""
     profile = profile or MappingProfile()
     matched = match_columns(layer, list(columns)) | _profile_columns(profile, list(columns), filename)
-    require_columns(layer, matched, filename, profile.constants)
+    require_columns(layer, matched, filename, profile.constants, list(columns))
     source = MappingSource(columns, fids, matched, profile)
     problems: list[Problem] = []
     mapped = {spec.name: _column_values(spec, source, problems) for spec in layer.fields}

@@ -276,3 +276,18 @@ def test_a_csv_without_geometry_columns_is_told_the_names_read(
     err = capsys.readouterr().err
     assert err.startswith("error: duong.csv: no geometry column; name the WKT column one of WKT, ")
     assert "X as one of x, X, easting, toa_do_x" in err and "Y as one of y, Y, northing, toa_do_y" in err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("layer", "file", "meant"), [("parcels", "zoning.gpkg", "zoning"), ("alleys", "parcels.gpkg", "parcels")]
+)
+def test_a_file_loaded_into_the_wrong_layer_is_told_which_it_is_for(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str], layer: str, file: str, meant: str
+) -> None:
+    assert main(["load", layer, str(sample_dir / file), "--mode", "append", "--dry-run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {file}: no column for required field ")
+    assert err.endswith(
+        f" of {layer}, but its columns are those of {meant}: was it meant for 'gis load {meant} {file}'?"
+    )
