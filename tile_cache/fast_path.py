@@ -60,9 +60,8 @@ def with_tile_fast_path(django_app: WSGIApp) -> WSGIApp:
             return django_app(environ, start_response)
         request_started.send(sender=with_tile_fast_path, environ=environ)
         try:
-            reply = tile_reply(
-                match["tileset"], int(match["z"]), int(match["x"]), int(match["y"]), environ.get("HTTP_IF_NONE_MATCH")
-            )
+            address = (match["tileset"], int(match["z"]), int(match["x"]), int(match["y"]))
+            reply = tile_reply(*address, environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_ACCEPT_ENCODING"))
         except GisError:
             request_finished.send(sender=with_tile_fast_path)
             return django_app(environ, start_response)  # Django renders the error, as for every endpoint

@@ -155,7 +155,7 @@ def schema_version() -> str:
 
 @lru_cache(maxsize=4)
 def statements_digest(budget: int) -> str:
-    digest = sha256(f"budget={budget}".encode())
+    digest = sha256(f"budget={budget};stored=gzip".encode())  # tiles cached before compression are not gzip
     for name, found in sorted(tilesets().items()):
         for z in range(found.min_zoom, found.max_zoom + 1):
             digest.update(f"{name}/{z}:".encode() + _statement(name, z))

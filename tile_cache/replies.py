@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from tile_cache import service
+from tile_cache import compression, service
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -20,19 +20,28 @@ class TileReply:
     found: service.Tile  # handed to ``service.keep`` once the reply has been sent
 
 
-def tile_reply(tileset: str, z: int, x: int, y: int, if_none_match: str | None) -> TileReply:
-    """200 with the tile, 204 for an empty one, 304 when the client has it; GisError (404) for a bad address."""
+def tile_reply(
+    tileset: str, z: int, x: int, y: int, if_none_match: str | None, accept_encoding: str | None = None
+) -> TileReply:
+    """200 with the tile (gzipped when the client accepts it), 204 for an empty one, 304 when the client has it;
+    GisError (404) for a bad address."""
     found = service.get_tile(tileset, z, x, y)
-    etag = f'"{hashlib.sha1(found.data, usedforsecurity=False).hexdigest()}"'
+    gzipped = compression.accepts_gzip(accept_encoding)
+    body = found.gzipped if gzipped else found.data
+    # One ETag per representation (RFC 9110 §8.8.3): the gzipped bytes are not the plain ones.
+    etag = f'"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}{"-gz" if gzipped else ""}"'
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={settings.GIS_TILE_MAX_AGE}",
+        "Vary": "Accept-Encoding",
         "X-Tile-Cache": "hit" if found.cached else "miss",
         "Access-Control-Allow-Origin": "*",
         "X-Content-Type-Options": "nosniff",
     }
     if if_none_match == etag:
         return TileReply(304, headers, b"", found)
-    if not found.data:
+    if found.empty:
         return TileReply(204, headers, b"", found)
-    return TileReply(200, {**headers, "Content-Type": MVT_TYPE}, found.data, found)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return TileReply(200, {**headers, "Content-Type": MVT_TYPE}, body, found)

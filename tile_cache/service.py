@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from gis_server.errors import DatabaseUnavailable
-from tile_cache import mvt, store
+from tile_cache import compression, mvt, store
 from tile_cache.grid import TileAddress, address
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,33 @@ log = logging.getLogger(__name__)
 MAX_RETHINS = 2
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tile:
-    data: bytes
+    """One tile as rendered (``data``, the MVT bytes) or as stored (``gzipped``); each form is made from the other
+    once, when first asked for: a cached tile goes to a browser as stored, never decompressed and compressed
+    again, and a rendered one is compressed for the store only once."""
+
+    raw: bytes | None
     cached: bool
     address: TileAddress | None = None
     generation: object = None
+    packed: bytes | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self.raw is None:
+            self.raw = compression.unpack(self.packed or b"")
+        return self.raw
+
+    @property
+    def gzipped(self) -> bytes:
+        if self.packed is None:
+            self.packed = compression.pack(self.raw or b"")
+        return self.packed
+
+    @property
+    def empty(self) -> bool:
+        return self.raw == b"" if self.raw is not None else self.packed == compression.EMPTY
 
 
 def _render(tile: TileAddress, budget: int) -> bytes:
@@ -112,7 +133,7 @@ def get_tile(tileset: str, z: int, x: int, y: int) -> Tile:
         log.warning("tile store unavailable; rendering %s uncached", tile, exc_info=True)
         return Tile(_render_within_budget(tile), False)
     if cached is not None:
-        return Tile(cached, True)
+        return Tile(None, True, packed=cached)
     return Tile(_render_within_budget(tile), False, tile, generation)
 
 
@@ -123,7 +144,7 @@ def keep(found: Tile, tiles: store.TileStore | None = None) -> None:
         return
     tiles = tiles or store.backend()
     try:
-        tiles.put(found.address, found.data)
+        tiles.put(found.address, found.gzipped)
         if tiles.generation() != found.generation:
             tiles.delete(found.address)
     except store.errors():  # a full disk or an unreachable Redis costs a re-render, never a failed response

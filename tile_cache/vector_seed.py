@@ -71,7 +71,7 @@ def _one(job: Job, refresh: bool) -> str:
     if found.cached:
         return "cached"
     service.keep(found)
-    return "rendered" if found.data else "empty"
+    return "empty" if found.empty else "rendered"
 
 
 @contextmanager

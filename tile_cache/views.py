@@ -28,7 +28,8 @@ class TileResponse(HttpResponse):
 def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResponse:
     """Served by ``tile_cache.fast_path`` under gunicorn for a plain GET; here for the rest (and the test client)."""
     try:
-        reply = replies.tile_reply(tileset, z, x, y, request.headers.get("If-None-Match"))
+        headers = request.headers
+        reply = replies.tile_reply(tileset, z, x, y, headers.get("If-None-Match"), headers.get("Accept-Encoding"))
     except GisError as error:
         return error_response(error)
     return TileResponse(reply)

@@ -24,6 +24,7 @@ from gis_server.ogc import tiles_provider
 from layers import registry
 from tests.ogc.conftest import URLCONF, fetch_json
 from tile_cache import styles
+from tile_cache.compression import unpack
 
 TMS = "WebMercatorQuad"
 WEB_MERCATOR_QUAD_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -234,4 +235,5 @@ def test_a_rendered_tile_is_kept_for_the_next_request(parcel: dict[str, Any], se
     tile = tile_of(parcel)
     data = provider.get_tiles("parcels", TMS, str(ZOOM), str(tile.y), str(tile.x), "mvt")
     keeper.wait()
-    assert data and store.backend().get(address("parcels", ZOOM, tile.x, tile.y)) == data
+    kept = store.backend().get(address("parcels", ZOOM, tile.x, tile.y))
+    assert data and kept is not None and unpack(kept) == data, "stored gzipped"

@@ -140,6 +140,44 @@ def test_etag_and_cache_headers(client: Client) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("first_asks_gzip", [True, False])
+def test_a_client_that_accepts_gzip_gets_the_tile_gzipped_as_stored(client: Client, first_asks_gzip: bool) -> None:
+    """Browsers, QGIS and GDAL all send Accept-Encoding: gzip; a dense tile is a third of its size or less."""
+    import gzip
+
+    from tests.tile_cache.test_raster_tiles import centre_tile
+    from tile_cache.compression import pack
+
+    tile = centre_tile(16)  # the densest
+    url = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
+    asks = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+    first = client.get(url, **(asks if first_asks_gzip else {}))  # the miss, in either representation
+    zipped, plain = client.get(url, **asks), client.get(url)
+    assert first["X-Tile-Cache"] == "miss" and zipped["X-Tile-Cache"] == plain["X-Tile-Cache"] == "hit"
+    assert zipped["Content-Encoding"] == "gzip" and not plain.has_header("Content-Encoding")
+    assert zipped["Vary"] == plain["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(zipped.content) == plain.content and len(zipped.content) < len(plain.content) / 2, (
+        len(zipped.content), len(plain.content))  # fmt: skip
+    assert zipped.content == store.backend().get(address("parcels", tile.z, tile.x, tile.y)) == pack(plain.content)
+    assert zipped["ETag"] != plain["ETag"] and zipped["ETag"].endswith('-gz"')
+    assert first.content == (zipped.content if first_asks_gzip else plain.content)
+    assert client.get(url, HTTP_IF_NONE_MATCH=zipped["ETag"], **asks).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 200, "not the plain one's ETag"
+    assert mapbox_vector_tile.decode(plain.content)["parcels"]["features"]
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [("gzip", True), ("GZIP", True), ("deflate, gzip;q=0.5", True), ("*", True), ("x-gzip", True),
+     ("gzip;q=0", False), ("br", False), ("", False), (None, False), ("identity", False)],
+)  # fmt: skip
+def test_accept_encoding_is_read_as_http_says(header: str | None, accepted: bool) -> None:
+    from tile_cache.compression import accepts_gzip
+
+    assert accepts_gzip(header) is accepted
+
+
+@pytest.mark.django_db
 def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
     body = client.get("/tiles/parcels.json").json()
     assert body["tilejson"] == "3.0.0"
