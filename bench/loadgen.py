@@ -77,14 +77,15 @@ class Timings:
 
 
 class Client:
-    """One keep-alive connection to a loopback server."""
+    """One keep-alive connection to a loopback server; ``headers`` go with every request."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
         self.connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT_S)
+        self.headers = headers or {}
 
     def _once(self, path: str) -> tuple[Sample, bytes]:
         start = time.perf_counter()
-        self.connection.request("GET", path)
+        self.connection.request("GET", path, headers=self.headers)
         response = self.connection.getresponse()
         body = response.read()
         seconds = time.perf_counter() - start
@@ -117,8 +118,8 @@ def sequential(port: int, paths: Iterable[str]) -> Timings:
         client.close()
 
 
-def _worker(port: int, take: Callable[[], str | None], out: list[Sample]) -> None:
-    client = Client(port)
+def _worker(port: int, take: Callable[[], str | None], out: list[Sample], headers: dict[str, str] | None) -> None:
+    client = Client(port, headers)
     try:
         while (path := take()) is not None:
             out.append(client.get(path))
@@ -126,7 +127,7 @@ def _worker(port: int, take: Callable[[], str | None], out: list[Sample]) -> Non
         client.close()
 
 
-def concurrent(port: int, paths: Sequence[str], clients: int) -> Timings:
+def concurrent(port: int, paths: Sequence[str], clients: int, headers: dict[str, str] | None = None) -> Timings:
     """``clients`` threads share the list, each taking the next path: every path requested exactly once."""
     lock, position = threading.Lock(), iter(paths)
 
@@ -137,7 +138,7 @@ def concurrent(port: int, paths: Sequence[str], clients: int) -> Timings:
     outs: list[list[Sample]] = [[] for _ in range(clients)]
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        for future in [pool.submit(_worker, port, take, out) for out in outs]:
+        for future in [pool.submit(_worker, port, take, out, headers) for out in outs]:
             future.result()
     wall = time.perf_counter() - start
     return Timings([s for out in outs for s in out], wall, clients)
