@@ -46,20 +46,27 @@ def rendering() -> None:
 
 
 class GuardedFileCache(FileCache):
-    """MapProxy's file cache, storing a render's tiles only when no purge started since the render did."""
+    """MapProxy's file cache, storing a render's tiles only when no purge started since the render did (meta
+    tiles come through ``store_tiles``, single tiles through ``store_tile``)."""
+
+    def store_tile(self, tile: Any, dimensions: Any = None) -> bool:
+        return self._store_guarded([tile], dimensions)
 
     def store_tiles(self, tiles: Any, dimensions: Any = None) -> bool:
+        return self._store_guarded(list(tiles), dimensions)
+
+    def _store_guarded(self, tiles: list[Any], dimensions: Any) -> bool:
         started = getattr(_render, "generation", _NONE)
         _render.generation = _NONE
-        if started is _NONE:  # not one of our renders (nothing to compare): stored as MapProxy would
-            return bool(super().store_tiles(tiles, dimensions=dimensions))
-        if generation() != started:
+        ours = started is not _NONE  # else not one of our renders (nothing to compare): stored as MapProxy would
+        if ours and generation() != started:
             return False
-        stored = bool(super().store_tiles(tiles, dimensions=dimensions))
-        if generation() != started:
+        for tile in tiles:
+            FileCache.store_tile(self, tile, dimensions=dimensions)
+        if ours and generation() != started:
             self.remove_tiles(tiles, dimensions=dimensions)
             return False
-        return stored
+        return True
 
 
 def guard(conf: Any) -> None:

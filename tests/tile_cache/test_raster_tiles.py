@@ -265,6 +265,29 @@ def test_a_render_that_read_the_rows_a_load_replaced_is_not_kept(client: Client,
     assert cached("parcels", tile).exists(), "a render after the purge is kept"
 
 
+def test_a_tile_rendered_alone_is_guarded_as_a_meta_tile_is(mapproxy_dir: Path) -> None:
+    """MapProxy stores a tile rendered on its own (no meta tile) through ``store_tile``, not ``store_tiles``."""
+    from mapproxy.cache.tile import Tile
+    from mapproxy.image import ImageResult
+
+    from tile_cache.raster_guard import GuardedFileCache, bump, rendering
+
+    cache = GuardedFileCache(str(mapproxy_dir / "single"), "png", directory_layout="tms")
+    image = io.BytesIO()
+    Image.new("RGBA", (256, 256), (200, 0, 0, 255)).save(image, "PNG")
+
+    def tile() -> Any:
+        return Tile((5, 6, 17), ImageResult(io.BytesIO(image.getvalue())))
+
+    rendering()
+    bump()  # a load's purge while it rendered
+    cache.store_tile(tile())
+    assert not cache.is_cached(Tile((5, 6, 17)))
+    rendering()
+    cache.store_tile(tile())
+    assert cache.is_cached(Tile((5, 6, 17)))
+
+
 def test_a_purge_between_the_check_and_the_write_takes_the_tiles_back(client: Client, monkeypatch: Any) -> None:
     from mapproxy.cache.file import FileCache
 
