@@ -2,8 +2,8 @@
 
 A z18 parcel tile is about five milliseconds of SQL on the reference
 machine; Django's handler, middleware and URL resolution added another 0.6
-(measured beside this path, same tiles, same run). Only a plain GET of a
-tile takes this path and only when the answer is a tile (200, 204, 304):
+(measured beside this path, same tiles, same run). Only a plain GET (or HEAD) of
+a tile takes this path and only when the answer is a tile (200, 204, 304):
 other methods, anything the pattern does not match and every error go to
 Django, which answers exactly as before. ``tile_reply`` decides status,
 headers and body for both, so the two paths cannot drift apart.
@@ -37,11 +37,11 @@ class _SentTile:
     """The response body; WSGI servers call ``close`` after sending it, which is when the tile is handed to the
     keeper (stored from its thread, so the connection is free at once)."""
 
-    def __init__(self, reply: TileReply) -> None:
-        self.reply = reply
+    def __init__(self, reply: TileReply, head: bool = False) -> None:
+        self.reply, self.head = reply, head
 
     def __iter__(self) -> Iterator[bytes]:
-        if self.reply.body:
+        if self.reply.body and not self.head:  # HEAD: the GET's headers, Content-Length included, no body
             yield self.reply.body
 
     def close(self) -> None:
@@ -56,7 +56,8 @@ def with_tile_fast_path(django_app: WSGIApp) -> WSGIApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         match = TILE_PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if match is None or environ.get("REQUEST_METHOD") != "GET":
+        method = environ.get("REQUEST_METHOD")
+        if match is None or method not in ("GET", "HEAD"):
             return django_app(environ, start_response)
         request_started.send(sender=with_tile_fast_path, environ=environ)
         try:
@@ -69,6 +70,6 @@ def with_tile_fast_path(django_app: WSGIApp) -> WSGIApp:
         if reply.status == HTTPStatus.OK:  # a 204 or 304 has no body and says no length (RFC 9110)
             headers.append(("Content-Length", str(len(reply.body))))
         start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", headers)
-        return _SentTile(reply)
+        return _SentTile(reply, head=method == "HEAD")
 
     return application

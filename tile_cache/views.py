@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from gis_server.errors import GisError
 from gis_server.views import error_response
@@ -24,7 +24,7 @@ class TileResponse(HttpResponse):
             super().close()
 
 
-@require_GET
+@require_safe
 def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResponse:
     """Served by ``tile_cache.fast_path`` under gunicorn for a plain GET; here for the rest (and the test client)."""
     try:

@@ -117,6 +117,22 @@ def test_not_modified_and_empty_tiles(tile_dir: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_head_answers_the_get_headers_without_the_body(client: Client, tile_dir: Path) -> None:
+    """RFC 9110: HEAD wherever GET is (link checkers, curl -I, some tile clients probe with it)."""
+    tile = busy_tile(17)
+    path = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
+    head = answer(path, "HEAD", HTTP_ACCEPT_ENCODING="gzip")
+    get = answer(path, HTTP_ACCEPT_ENCODING="gzip")
+    assert head.fast and (head.status, head.body) == (200, b"")
+    assert int(head.headers["Content-Length"]) == len(get.body) > 0
+    assert {h: head.headers[h] for h in (*COMPARED, "Content-Encoding")} == {
+        h: get.headers[h] for h in (*COMPARED, "Content-Encoding")
+    }
+    view = client.head(path)
+    assert view.status_code == 200 and view.content == b"" and view["Content-Type"] == get.headers["Content-Type"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("path", "method", "status"),
     [
@@ -124,7 +140,7 @@ def test_not_modified_and_empty_tiles(tile_dir: Path) -> None:
         ("/tiles/parcels/3/1/1.mvt", "GET", 404),  # below the layer's zoom range
         ("/tiles/parcels/16/1/" + "9" * 12 + ".mvt", "GET", 404),  # too long for the fast path's pattern
         ("/tiles/parcels/16/52186/30788.mvt", "POST", 405),
-        ("/tiles/parcels/16/52186/30788.mvt", "HEAD", 405),
+        ("/tiles/parcels/16/52186/30788.mvt", "PUT", 405),
     ],
 )
 def test_errors_and_other_methods_are_answered_by_django(path: str, method: str, status: int) -> None:
