@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 IOC = "ioc"  # the operations centre's tileset: every vector layer in one tile
 MAX_ZOOM = 22
+# Tiles carry full precision from this zoom on (4096 units across a z18 tile's 153 m: 4 cm, finer than a
+# cadastral survey). TileJSON and the OGC tilesets stop here, and MapLibre and QGIS draw the closer zooms from
+# these tiles (overzoom), as OpenMapTiles does from z14: a z20 view needs one z18 tile instead of sixteen z20
+# renders, and the cache holds one copy. Closer tiles are still served to a client that asks for them.
+DATA_MAX_ZOOM = 18
 # Half the Web-Mercator world's edge: WebMercatorQuad's matrix spans -ORIGIN_M..ORIGIN_M on both axes.
 ORIGIN_M = 20037508.342789244
 
@@ -46,6 +51,11 @@ class Tileset:
     @property
     def max_zoom(self) -> int:
         return min(MAX_ZOOM, max(layer.max_zoom for layer in self.layers))
+
+    @property
+    def data_max_zoom(self) -> int:
+        """The closest zoom a client needs tiles for (it overzooms beyond, up to ``max_zoom``)."""
+        return min(self.max_zoom, DATA_MAX_ZOOM)
 
     def layers_at(self, z: int) -> tuple[registry.Layer, ...]:
         """Layers drawn at zoom z (each within its own zoom range), in drawing order."""

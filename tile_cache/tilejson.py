@@ -10,7 +10,7 @@ from psycopg import sql
 from layers import registry
 from layers.crs import TAN_BINH_WGS84_BOUNDS
 from tile_cache import styles
-from tile_cache.grid import Tileset, tileset
+from tile_cache.grid import DATA_MAX_ZOOM, Tileset, tileset
 
 _TYPES = {registry.Kind.TEXT: "String", registry.Kind.INTEGER: "Number", registry.Kind.REAL: "Number",
           registry.Kind.DATE: "String"}  # fmt: skip
@@ -36,7 +36,7 @@ def _vector_layer(layer: registry.Layer) -> dict[str, Any]:
         "id": layer.id,
         "description": f"{layer.title_vi} / {layer.title_en}",
         "minzoom": layer.min_zoom,
-        "maxzoom": layer.max_zoom,
+        "maxzoom": min(layer.max_zoom, DATA_MAX_ZOOM),  # within the tileset's (TileJSON 3.0)
         "fields": {f.name: f"{_TYPES[f.kind]} — {f.title_vi} / {f.title_en}" for f in styles.tile_fields(layer)},
     }
 
@@ -53,7 +53,7 @@ def document(name: str, tile_url: str) -> dict[str, Any]:
         "scheme": "xyz",
         "tiles": [tile_url],
         "minzoom": found.min_zoom,
-        "maxzoom": found.max_zoom,
+        "maxzoom": found.data_max_zoom,  # clients overzoom beyond: same geometry, already at 4 cm
         "bounds": bounds,
         "center": centre,
         "attribution": "UBND quận Tân Bình",

@@ -77,7 +77,7 @@ def tile_provider(layer: Layer, bbox: list[float]) -> dict[str, Any]:
         "name": TILE_PROVIDER,
         "data": layer.id,
         "options": {
-            "zoom": {"min": tileset.min_zoom, "max": tileset.max_zoom},
+            "zoom": {"min": tileset.min_zoom, "max": tileset.data_max_zoom},  # clients overzoom beyond
             "schemes": ["WebMercatorQuad"],
             "bbox": bbox,
         },

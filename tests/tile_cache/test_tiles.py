@@ -187,6 +187,8 @@ def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
     assert list(fields) == [f.name for f in styles.tile_fields(registry.PARCELS)]
     assert fields["class_code"].startswith("String")
     assert body["minzoom"] == registry.PARCELS.min_zoom
+    # Tiles stop at z18 (4 cm precision); MapLibre and QGIS overzoom to the layer's z22, and so does a style.
+    assert body["maxzoom"] == body["vector_layers"][0]["maxzoom"] == 18 < registry.PARCELS.max_zoom
     west, south, east, north = body["bounds"]
     assert 106.6 < west < east < 106.7 and 10.7 < south < north < 10.9
 
