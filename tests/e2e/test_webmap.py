@@ -169,6 +169,31 @@ def test_parcels_are_coloured_by_the_first_land_use_code(page: Page) -> None:
     page.assert_clean()
 
 
+def test_closer_than_z18_the_map_draws_z18_tiles_overzoomed(page: Page) -> None:
+    """Tiles stop at z18 (TileJSON maxzoom): at z20.5 the parcel is drawn from them, no z19+ tile is asked for."""
+    import re
+
+    parcel = a_parcel()
+    asked: list[str] = []
+    page.page.on("request", lambda request: asked.append(request.url))
+    page.open()
+    page.page.evaluate(
+        "([lon, lat]) => window.webmap.map.jumpTo({center: [lon, lat], zoom: 20.5})", [parcel["lon"], parcel["lat"]]
+    )
+    page.wait_for_map()
+    point = page.page.evaluate(
+        "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }",
+        [parcel["lon"], parcel["lat"]],
+    )
+    under = page.page.evaluate(
+        "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['parcels-fill']})[0]?.id", point
+    )
+    assert under == parcel["id"]
+    zooms = {int(m[1]) for url in asked if (m := re.search(r"/tiles/[a-z_0-9]+/(\d+)/\d+/\d+\.mvt", url))}
+    assert 18 in zooms and max(zooms) == 18, zooms
+    page.assert_clean()
+
+
 def test_search_by_sheet_and_parcel_opens_the_report(page: Page) -> None:
     parcel = a_parcel()
     page.open()
