@@ -169,16 +169,11 @@ def test_parcels_are_coloured_by_the_first_land_use_code(page: Page) -> None:
     page.assert_clean()
 
 
-def test_closer_than_z18_the_map_draws_z18_tiles_overzoomed(page: Page) -> None:
-    """Tiles stop at z18 (TileJSON maxzoom): at z20.5 the parcel is drawn from them, no z19+ tile is asked for."""
-    import re
-
-    parcel = a_parcel()
-    asked: list[str] = []
-    page.page.on("request", lambda request: asked.append(request.url))
-    page.open()
+def parcel_at(page: Page, parcel: dict[str, Any], zoom: float) -> tuple[list[float], Any]:
+    """The map centred on the parcel at ``zoom``: the parcel's point on screen and the id drawn under it."""
     page.page.evaluate(
-        "([lon, lat]) => window.webmap.map.jumpTo({center: [lon, lat], zoom: 20.5})", [parcel["lon"], parcel["lat"]]
+        "([lon, lat, zoom]) => window.webmap.map.jumpTo({center: [lon, lat], zoom})",
+        [parcel["lon"], parcel["lat"], zoom],
     )
     page.wait_for_map()
     point = page.page.evaluate(
@@ -188,6 +183,16 @@ def test_closer_than_z18_the_map_draws_z18_tiles_overzoomed(page: Page) -> None:
     under = page.page.evaluate(
         "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['parcels-fill']})[0]?.id", point
     )
+    return point, under
+
+
+def test_closer_than_z18_the_map_draws_z18_tiles_overzoomed(page: Page) -> None:
+    """Tiles stop at z18 (TileJSON maxzoom): at z20.5 the parcel is drawn from them, no z19+ tile is asked for."""
+    parcel = a_parcel()
+    asked: list[str] = []
+    page.page.on("request", lambda request: asked.append(request.url))
+    page.open()
+    _, under = parcel_at(page, parcel, 20.5)
     assert under == parcel["id"]
     zooms = {int(m[1]) for url in asked if (m := re.search(r"/tiles/[a-z_0-9]+/(\d+)/\d+/\d+\.mvt", url))}
     assert 18 in zooms and max(zooms) == 18, zooms
@@ -238,18 +243,8 @@ def test_search_by_address_lists_results_and_opens_one(page: Page) -> None:
 def test_click_on_the_map_selects_and_highlights_the_parcel(page: Page) -> None:
     parcel = a_parcel()
     page.open()
-    page.page.evaluate(
-        "([lon, lat]) => window.webmap.map.jumpTo({center: [lon, lat], zoom: 18})", [parcel["lon"], parcel["lat"]]
-    )
-    page.wait_for_map()
-    point = page.page.evaluate(
-        "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }",
-        [parcel["lon"], parcel["lat"]],
-    )
+    point, under = parcel_at(page, parcel, 18)
     box = page.page.locator("#map canvas").bounding_box()
-    under = page.page.evaluate(
-        "([x, y]) => window.webmap.map.queryRenderedFeatures([x, y], {layers: ['parcels-fill']})[0]?.id", point
-    )
     assert under == parcel["id"], "the tile draws the parcel picked in the database under that point"
     page.page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     wait_for_report(page, parcel["id"])
