@@ -214,6 +214,7 @@ def map_fields(
     table = MappedTable(columns=mapped, centreline_wkt=None, problems=problems, source_names=matched)
     apply_value_maps(table, profile, fids, layer)
     apply_vocabularies(table, fids)
+    check_ward_era(layer, table, filename)
     if layer.centreline:
         lowered = {name.lower(): name for name in columns}
         column = next((lowered[a] for a in CENTRELINE_ALIASES if a in lowered), None)
@@ -278,3 +279,27 @@ def apply_vocabularies(table: MappedTable, fids: np.ndarray) -> None:
         column[i], unknown = memo[key]
         if unknown:
             table.warnings.append(Problem(int(fids[i]), "land_use", f"unknown land-use code(s) {', '.join(unknown)}"))
+
+
+# Each ward layer's names, folded; the other layer's file has the same columns (code, name) and reused codes.
+_WARD_ERAS = {
+    "wards": ("wards_2025", frozenset(map(vocabulary.fold, vocabulary.OLD_WARDS))),
+    "wards_2025": ("wards", frozenset(map(vocabulary.fold, vocabulary.WARDS_2025))),
+}
+
+
+def check_ward_era(layer: Layer, table: MappedTable, filename: str) -> None:
+    """Refuse the 2025 wards loaded as the old ones, or the other way round: nothing else tells them apart (26968
+    is Phường 4 and Tân Sơn Nhất), and the old wards replaced by six 2025 ones would misplace every parcel."""
+    if layer.id not in _WARD_ERAS:
+        return
+    other, own_names = _WARD_ERAS[layer.id]
+    names = {vocabulary.fold(name) for name in table.columns.get("name", []) if isinstance(name, str)}
+    other_names = _WARD_ERAS[other][1]
+    if names and names <= other_names and not names & own_names:
+        shown = sorted({n for n in table.columns["name"] if isinstance(n, str)})
+        listed = ", ".join(shown[:4]) + (", …" if len(shown) > 4 else "")
+        raise DataRejected(
+            f"{filename}: its {len(shown)} wards ({listed}) are those of {other}, not {layer.id}: was it meant for "
+            f"'gis load {other} {filename}'?"
+        )

@@ -291,3 +291,19 @@ def test_a_file_loaded_into_the_wrong_layer_is_told_which_it_is_for(
     assert err.endswith(
         f" of {layer}, but its columns are those of {meant}: was it meant for 'gis load {meant} {file}'?"
     )
+
+
+@pytest.mark.django_db
+def test_the_2025_wards_loaded_as_the_old_ones_are_refused(
+    sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same columns, reused codes (26968 is Phường 4 and Tân Sơn Nhất): only the names tell the two apart."""
+    assert main(["load", "wards", str(sample_dir / "wards_2025.gpkg"), "--mode", "replace", "--dry-run"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: wards_2025.gpkg: its 6 wards (Bảy Hiền, Tân Bình, Tân Hòa, Tân Sơn, …) are those of wards_2025, "
+        "not wards: was it meant for 'gis load wards_2025 wards_2025.gpkg'?"
+    )
+    assert main(["load", "wards_2025", str(sample_dir / "wards.gpkg"), "--mode", "replace", "--dry-run"]) == 1
+    assert "its 15 wards (Phường 1, Phường 10, Phường 11, Phường 12, …) are those of wards" in capsys.readouterr().err
+    for layer in ("wards", "wards_2025"):
+        assert main(["load", layer, str(sample_dir / f"{layer}.gpkg"), "--mode", "replace", "--dry-run"]) == 0
