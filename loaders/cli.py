@@ -29,6 +29,7 @@ EXAMPLES = """examples (one per format):
   gis tiles seed parcels ioc --zooms 10-18                      fill the raster tile cache for the district
   gis tiles seed --vector --zooms 12-18                         ... and the vector tile cache (after a big load)
   gis tiles purge parcels --ward 26965                          drop cached tiles after editing rows by hand
+  gis tiles status                                              how many tiles each cache holds
 
 exit codes: 0 done, 1 data rejected (nothing written), 2 usage or environment (e.g. missing CRS,
 or a tile cache that could not be purged after the data went in)
@@ -114,8 +115,8 @@ def _loads_parser(commands: Any) -> None:
 
 
 def _tiles_parser(commands: Any) -> None:
-    """``gis tiles seed`` and ``gis tiles purge``."""
-    tiles = commands.add_parser("tiles", help="tile caches: seed the district, purge by hand")
+    """``gis tiles seed``, ``purge`` and ``status``."""
+    tiles = commands.add_parser("tiles", help="tile caches: seed the district, purge by hand, status")
     tile_actions = tiles.add_subparsers(dest="action", required=True)
     seeding = tile_actions.add_parser("seed", help="render the district's raster (or --vector) tiles into the cache")
     seeding.add_argument("tilesets", nargs="*", help="default: every layer and ioc")
@@ -131,6 +132,7 @@ def _tiles_parser(commands: Any) -> None:
     purging.add_argument("--bbox", metavar="W,S,E,N", help="only over this box, in degrees (WGS 84)")
     purging.add_argument("--ward", metavar="CODE", help="only over this ward (old or 2025 GSO code)")
     _output_arguments(purging)
+    _output_arguments(tile_actions.add_parser("status", help="how many tiles each cache holds, vector and raster"))
 
 
 def _setup_django() -> None:

@@ -103,6 +103,10 @@ def tiles(args: argparse.Namespace) -> dict[str, Any]:
         from tile_cache import purge_command
 
         return purge_command.run_command(args)
+    if args.action == "status":
+        from tile_cache import cache_status
+
+        return cache_status.run_command(args)
     from tile_cache.seed import run_command
 
     return run_command(args)

@@ -48,6 +48,10 @@ class FileStore:
         """Delete every cached tile of ``tileset_id``."""
         return clear_folder(self.root / tileset_id, ".mvt")
 
+    def count(self, tileset_id: str) -> tuple[int, int]:
+        """How many tiles of ``tileset_id`` are cached, and their bytes."""
+        return count_folder(self.root / tileset_id, ".mvt")
+
     def generation(self) -> object:
         """Changes whenever a purge starts: (inode, mtime) of a file each purge replaces; a stat, no read."""
         try:
@@ -101,3 +105,20 @@ def clear_folder(folder: Path, suffix: str) -> int:
             with contextlib.suppress(OSError):  # a tile written meanwhile keeps its folder
                 column.rmdir()
     return deleted
+
+
+def _tile_files(folder: Path, suffix: str) -> Iterator[Path]:
+    for _, zoom_dir in int_children(folder):
+        for _, column in int_children(zoom_dir):
+            for _, file in int_children(column, suffix):
+                yield file
+
+
+def count_folder(folder: Path, suffix: str) -> tuple[int, int]:
+    """How many tile files (``<z>/<x>/<y><suffix>``) lie under ``folder``, and their bytes."""
+    count = size = 0
+    for file in _tile_files(folder, suffix):
+        with contextlib.suppress(FileNotFoundError):  # purged meanwhile
+            size += file.stat().st_size
+            count += 1
+    return count, size

@@ -25,13 +25,13 @@ from tile_cache.purge import to_3857
 Box = tuple[float, float, float, float]
 
 
-def _known_tilesets() -> frozenset[str]:
+def known_tilesets() -> frozenset[str]:
     return frozenset(tileset_members([_Raster(r.id, "") for r in registry.RASTERS]))
 
 
 def tile_path(tileset: str, z: int, x: int, y: int) -> Path:
     """The cache file of an XYZ tile (``tms`` layout on a north-west-origin grid: y as in XYZ)."""
-    if tileset not in _known_tilesets():
+    if tileset not in known_tilesets():
         raise NotFound(f"no raster tileset {tileset!r}")
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         raise NotFound(f"tile {z}/{x}/{y} is outside the tile matrix")
@@ -62,7 +62,7 @@ def purge_tileset(tileset: str, box: Box) -> int:
 
 def clear(tileset: str) -> int:
     """Delete every cached tile of one raster tileset; returns how many."""
-    if tileset not in _known_tilesets():
+    if tileset not in known_tilesets():
         raise NotFound(f"no raster tileset {tileset!r}")
     raster_guard.bump()
     return clear_folder(cache_dir() / tileset, ".png")

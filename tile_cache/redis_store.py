@@ -60,6 +60,17 @@ class RedisStore:
             deleted += int(client(self.url).delete(*batch))
         return deleted
 
+    def count(self, tileset_id: str) -> tuple[int, int]:
+        """How many tiles of ``tileset_id`` are cached, and their bytes (STRLEN, pipelined by batch)."""
+        keys, count, size = self.keys(tileset_id), 0, 0
+        while batch := list(islice(keys, DELETE_BATCH)):
+            pipe = client(self.url).pipeline(transaction=False)
+            for key in batch:
+                pipe.strlen(key)
+            lengths = pipe.execute()
+            count, size = count + len(lengths), size + sum(int(n) for n in lengths)
+        return count, size
+
     def generation(self) -> object:
         return client(self.url).get(f"{self.prefix}:generation")
 

@@ -134,3 +134,18 @@ def test_a_tile_rendered_before_the_purge_is_not_stored_after_it(capsys: pytest.
     purge("wards", capsys=capsys)
     service.keep(found)
     assert store.backend().get(found.address) is None
+
+
+def test_status_counts_what_each_cache_holds(client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    tiles = [ward_tile("26965"), ward_tile("27007")]
+    cached = [path for tile in tiles for path in cache_both(client, "parcels", tile)]
+    assert main(["tiles", "status", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["tilesets"]
+    vector, raster = found["parcels"]["vector"], found["parcels"]["raster"]
+    assert vector == {"tiles": 2, "bytes": sum(p.stat().st_size for p in cached if p.suffix == ".mvt")}
+    assert raster["tiles"] == 2 and found["zoning"]["vector"]["tiles"] == 0
+    assert "vector" not in found["imagery"], "the orthophoto has raster tiles only"
+    purge("parcels", capsys=capsys)
+    assert main(["tiles", "status"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("parcels "))
+    assert line.split()[1:] == ["0", "0.0", "MB", "0", "0.0", "MB"]

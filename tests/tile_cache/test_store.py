@@ -133,7 +133,12 @@ def test_clear_empties_one_tileset_and_nothing_else(client: Client, tile_store: 
     for url in (f"/tiles/parcels/17/{tile.x}/{tile.y}.mvt", f"/tiles/parcels/17/{tile.x + 6}/{tile.y}.mvt",
                 f"/tiles/ioc/17/{tile.x}/{tile.y}.mvt"):  # fmt: skip
         assert client.get(url)["X-Tile-Cache"] == "miss"
+    assert store.backend().count("parcels")[0] == 2 and store.backend().count("ioc")[0] == 1
+    assert store.backend().count("parcels")[1] == sum(
+        len(store.backend().get(address("parcels", 17, x, tile.y)) or b"") for x in (tile.x, tile.x + 6)
+    )
     assert store.backend().clear("parcels") == 2
+    assert store.backend().count("parcels") == (0, 0)
     assert store.backend().get(address("parcels", 17, tile.x, tile.y)) is None
     assert store.backend().get(address("ioc", 17, tile.x, tile.y)) is not None
     assert store.backend().clear("parcels") == 0
