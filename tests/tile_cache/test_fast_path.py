@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -177,46 +178,48 @@ def held_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Even
     keeper.wait()
 
 
-def _handed_over(entered: threading.Event) -> tuple[Answer, Any, float]:
-    """A z18 tile answered and its response closed while the store is held: the answer, the tile's address and
-    how long ``close`` took, once the keeper has begun storing it."""
+@dataclass
+class HandedOver:
+    """A z18 tile answered and its response closed while the store is held, once the keeper has begun storing
+    it: the answer, the tile's address and how long ``close`` took."""
+
+    sent: Answer
+    where: Any
+    took: float
+    release: threading.Event
+
+    def stored(self) -> bytes | None:
+        """Let the held store go, wait for the keeper, and read what it left for the tile."""
+        self.release.set()
+        keeper.wait()
+        return store.backend().get(self.where)
+
+
+@pytest.fixture
+def handed_over(held_store: tuple[threading.Event, threading.Event]) -> HandedOver:
+    entered, release = held_store
     tile = busy_tile(18)
     sent = Answer(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
     started = time.monotonic()
     sent.close(stored=False)
     took = time.monotonic() - started
     assert entered.wait(10), "the keeper never began storing the tile"
-    return sent, address("parcels", tile.z, tile.x, tile.y), took
-
-
-def _stored_once_released(release: threading.Event, where: Any) -> bytes | None:
-    """Let the held store go, wait for the keeper, and read what it left for the tile."""
-    release.set()
-    keeper.wait()
-    return store.backend().get(where)
+    return HandedOver(sent, address("parcels", tile.z, tile.x, tile.y), took, release)
 
 
 @pytest.mark.django_db
-def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(
-    tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
-) -> None:
+def test_closing_the_response_does_not_wait_for_the_tile_to_be_stored(tile_dir: Path, handed_over: HandedOver) -> None:
     """The connection is free for the client's next tile while the keeper thread stores this one."""
-    entered, release = held_store
-    sent, where, took = _handed_over(entered)
-    assert took < 5, "close waited for the store"
-    assert store.backend().get(where) is None
-    assert unpack(_stored_once_released(release, where) or b"") == sent.body
+    assert handed_over.took < 5, "close waited for the store"
+    assert store.backend().get(handed_over.where) is None
+    assert unpack(handed_over.stored() or b"") == handed_over.sent.body
 
 
 @pytest.mark.django_db
-def test_a_purge_while_the_tile_waits_to_be_stored_leaves_no_tile(
-    tile_dir: Path, held_store: tuple[threading.Event, threading.Event]
-) -> None:
+def test_a_purge_while_the_tile_waits_to_be_stored_leaves_no_tile(tile_dir: Path, handed_over: HandedOver) -> None:
     """A load that commits after the render purges first; the keeper, storing late, still drops the stale tile."""
-    entered, release = held_store
-    _, where, _ = _handed_over(entered)
     store.backend().bump_generation()  # what every purge does before it deletes
-    assert _stored_once_released(release, where) is None
+    assert handed_over.stored() is None
 
 
 @pytest.fixture
