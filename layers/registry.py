@@ -372,3 +372,8 @@ def get(layer_id: str) -> Layer:
 
 def ids() -> tuple[str, ...]:
     return tuple(_BY_ID)
+
+
+def raster_ids() -> tuple[str, ...]:
+    """The raster layers' ids (imagery): loaded, served and purged apart from the vector layers."""
+    return tuple(r.id for r in RASTERS)

@@ -43,7 +43,7 @@ def load_dir(args: argparse.Namespace) -> dict[str, Any]:
     from gis_server.errors import GisError
     from loaders.pipeline import check
 
-    order = [*registry.LOAD_ORDER, *(r.id for r in registry.RASTERS)]
+    order = [*registry.LOAD_ORDER, *registry.raster_ids()]
     present = [(layer, path) for layer in order if (path := _delivery_file(args.folder, layer)) is not None]
     if not present:
         raise UsageError(f"{args.folder}: no <layer>.<ext> files for any of {', '.join(order)}")

@@ -323,7 +323,7 @@ def run(layer_id: str, path: Path, options: LoadOptions) -> LoadResult:
 def check(layer_id: str, path: Path, options: LoadOptions) -> Checked:
     """Everything up to the first write (a refused load is recorded as such); ``gis load-dir`` checks a whole
     delivery this way before it writes any of it."""
-    if layer_id in {r.id for r in registry.RASTERS}:
+    if layer_id in registry.raster_ids():
         from loaders.raster import check_raster
 
         return check_raster(layer_id, path, options)

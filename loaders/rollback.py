@@ -77,7 +77,7 @@ def rollback(load_id: int) -> dict[str, Any]:
         if load.status != "done" or load.mode == "rollback":
             raise UsageError(f"load {load_id} is {load.status} ({load.mode}); only a completed load can be rolled back")
         refuse_if_pruned(load)
-        if load.layer in {r.id for r in registry.RASTERS}:
+        if load.layer in registry.raster_ids():
             counts, extent = rollback_raster(load), load.changed_extent
         else:
             counts, extent = _rollback_rows(cursor, registry.get(load.layer), load_id, load.mode)

@@ -94,24 +94,29 @@ def delete_tiles(zoom_dir: Path, tiles: TileRange, suffix: str) -> int:
     return deleted
 
 
+def _columns(folder: Path) -> Iterator[Path]:
+    """The ``<z>/<x>`` folders of a tile tree."""
+    for _, zoom_dir in int_children(folder):
+        for _, column in int_children(zoom_dir):
+            yield column
+
+
 def clear_folder(folder: Path, suffix: str) -> int:
     """Delete the tile files (``<z>/<x>/<y><suffix>``) under ``folder`` and the folders left empty; how many."""
     deleted = 0
-    for _, zoom_dir in int_children(folder):
-        for _, column in int_children(zoom_dir):
-            for _, file in int_children(column, suffix):
-                file.unlink(missing_ok=True)
-                deleted += 1
-            with contextlib.suppress(OSError):  # a tile written meanwhile keeps its folder
-                column.rmdir()
+    for column in _columns(folder):
+        for _, file in int_children(column, suffix):
+            file.unlink(missing_ok=True)
+            deleted += 1
+        with contextlib.suppress(OSError):  # a tile written meanwhile keeps its folder
+            column.rmdir()
     return deleted
 
 
 def _tile_files(folder: Path, suffix: str) -> Iterator[Path]:
-    for _, zoom_dir in int_children(folder):
-        for _, column in int_children(zoom_dir):
-            for _, file in int_children(column, suffix):
-                yield file
+    for column in _columns(folder):
+        for _, file in int_children(column, suffix):
+            yield file
 
 
 def count_folder(folder: Path, suffix: str) -> tuple[int, int]:

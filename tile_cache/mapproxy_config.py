@@ -85,7 +85,7 @@ def active_rasters() -> tuple[Raster, ...]:
     from layers.models import RasterDataset
 
     rows = RasterDataset.objects.filter(active=True).order_by("layer").values_list("layer", "path")
-    known = {r.id for r in registry.RASTERS}
+    known = set(registry.raster_ids())
     return tuple(Raster(layer, path) for layer, path in rows if layer in known and Path(path).is_file())
 
 

@@ -23,9 +23,10 @@ Box = tuple[float, float, float, float]
 log = logging.getLogger(__name__)
 
 
-def to_3857(extent_9210: Box) -> Box:
-    xmin, ymin, xmax, ymax = extent_9210
-    xs, ys = transformer(9210, 3857).transform([xmin, xmax, xmax, xmin], [ymin, ymin, ymax, ymax])
+def to_3857(extent: Box, srid: int = 9210) -> Box:
+    """A box (VN-2000 by default) as the Web-Mercator box around its four corners."""
+    xmin, ymin, xmax, ymax = extent
+    xs, ys = transformer(srid, 3857).transform([xmin, xmax, xmax, xmin], [ymin, ymin, ymax, ymax])
     return min(xs), min(ys), max(xs), max(ys)
 
 

@@ -23,11 +23,10 @@ from psycopg import sql
 
 from gis_server.errors import UsageError
 from layers import registry
-from layers.crs import transformer
 from tile_cache import store
 from tile_cache.grid import IOC, tilesets
+from tile_cache.purge import Box, purge_tileset, to_3857
 
-Box = tuple[float, float, float, float]
 MAX_LATITUDE = 85.05112878  # Web Mercator's edge
 EXAMPLE = "106.64,10.79,106.66,10.81"
 
@@ -63,11 +62,6 @@ def parse_bbox(text: str) -> Box:
     return west, south, east, north
 
 
-def bbox_3857(lonlat: Box) -> Box:
-    xs, ys = transformer(4326, 3857).transform([lonlat[0], lonlat[2]], [lonlat[1], lonlat[3]])
-    return xs[0], ys[0], xs[1], ys[1]
-
-
 def ward_box_sql(code: str) -> tuple[sql.Composed, list[Any]]:
     """Name and Web-Mercator box of each ward with GSO ``code``: a 2025 ward may reuse an old ward's code
     (26968 was Phường 4 and is Tân Sơn Nhất), so both layers are searched."""
@@ -92,13 +86,9 @@ def ward_box(code: str) -> tuple[Box, list[str]]:
     return tuple(map(float, box)), [str(r[0]) for r in rows]  # type: ignore[return-value]
 
 
-def _raster_names() -> frozenset[str]:
-    return frozenset(r.id for r in registry.RASTERS)
-
-
 def check_layers(names: Sequence[str]) -> tuple[str, ...]:
     """Layer ids (vector or raster), or every layer when none is named; ``ioc`` alone purges only that tileset."""
-    known = (*registry.ids(), *sorted(_raster_names()), IOC)
+    known = (*registry.ids(), *registry.raster_ids(), IOC)
     unknown = [name for name in names if name not in known]
     if unknown:
         raise UsageError(f"unknown layer {', '.join(map(repr, unknown))}: choose from {', '.join(known)}")
@@ -124,8 +114,6 @@ def raster_tilesets(names: Sequence[str]) -> list[str]:
 
 
 def _purge_vector(names: list[str], box: Box | None, report: PurgeReport) -> None:
-    from tile_cache.purge import purge_tileset
-
     tiles_store, sets = store.backend(), tilesets()
     for name in names:
         report.vector[name] = tiles_store.clear(name) if box is None else purge_tileset(tiles_store, sets[name], box)
@@ -154,7 +142,7 @@ def run_command(args: Any) -> dict[str, Any]:
     if bbox and ward:
         raise UsageError("give --bbox or --ward, not both")
     if bbox:
-        box, where = bbox_3857(parse_bbox(bbox)), f"over {bbox}"
+        box, where = to_3857(parse_bbox(bbox), 4326), f"over {bbox}"
     elif ward:
         box, names = ward_box(ward)
         where = f"over ward {ward} ({' and '.join(names)})"

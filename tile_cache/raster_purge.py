@@ -94,7 +94,7 @@ def after_load(layer_id: str, extent: object) -> int:
     as well, since the new image may cover less than the one it replaced.
     """
     deleted = 0
-    if layer_id in {r.id for r in registry.RASTERS}:
+    if layer_id in registry.raster_ids():
         for box in _image_boxes(layer_id):
             deleted += purge_raster_3857(layer_id, box)
     if extent is not None:

@@ -112,7 +112,7 @@ def _check_public(layer: registry.Layer, names: tuple[str | None, ...]) -> None:
 
 def style_ids() -> tuple[str, ...]:
     """Every layer that has a style: the vector layers and the raster layers."""
-    return (*registry.ids(), *(r.id for r in registry.RASTERS))
+    return (*registry.ids(), *registry.raster_ids())
 
 
 def layer_style(layer_id: str) -> LayerStyle:
