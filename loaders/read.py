@@ -60,8 +60,8 @@ def gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if inside == "." else f"/vsizip/{path}/{inside}"
 
 
-def _choose_layer(path: Path, requested: str | None) -> str:
-    layers = [str(name) for name, _ in pyogrio.list_layers(gdal_path(path))]
+def _choose_layer(path: Path, source: str, requested: str | None) -> str:
+    layers = [str(name) for name, _ in pyogrio.list_layers(source)]
     if requested is not None:
         if requested not in layers:
             raise UsageError(f"{path.name}: no layer {requested!r}; it has: {', '.join(layers)}")
@@ -80,9 +80,10 @@ def kind(path: Path) -> str:
     return PurePosixPath(inside).suffix.lower() if inside else suffix
 
 
-def _open_options(path: Path) -> dict[str, Any]:
+def _open_options(path: Path, suffix: str | None = None) -> dict[str, Any]:
+    """``suffix``: ``kind(path)``, when the caller has it already (for a .zip it reads the archive's list)."""
     options: dict[str, Any] = {}
-    if kind(path) in BYTE_FORMATS:
+    if (suffix or kind(path)) in BYTE_FORMATS:
         options["encoding"] = "ISO-8859-1"
     if path.suffix.lower() == ".csv":
         options |= CSV_OPTIONS
@@ -94,15 +95,16 @@ def read_source(path: Path, source_layer: str | None = None) -> SourceTable:
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     check_parts(path)
+    source, suffix = gdal_path(path), kind(path)
     try:
-        layer = _choose_layer(path, source_layer)
-        reader = _read_rows if kind(path) in ROW_FORMATS else read_columnar
-        crs, fids, wkb, columns = reader(gdal_path(path), layer, _open_options(path))
+        layer = _choose_layer(path, source, source_layer)
+        reader = _read_rows if suffix in ROW_FORMATS else read_columnar
+        crs, fids, wkb, columns = reader(source, layer, _open_options(path, suffix))
     except (DataSourceError, DataLayerError, UnicodeDecodeError) as exc:
         raise DataRejected(_unreadable(path, exc)) from exc
     if wkb is None:
         raise DataRejected(_no_geometry(path, layer))
-    raw = kind(path) in BYTE_FORMATS
+    raw = suffix in BYTE_FORMATS
     return SourceTable(path, layer, np.asarray(fids), wkb, columns, crs, raw_text=raw)
 
 

@@ -27,15 +27,16 @@ def check_parts(path: Path) -> None:
     if suffix == ".shp":
         _check_members(path.name, path.name, [p.name for p in path.parent.iterdir()])
     elif suffix == ".zip" and zipfile.is_zipfile(path):
-        shapefiles = shapefiles_in(path)
-        if not shapefiles and zipped_dataset(path) is None:
-            listed = ", ".join(PurePosixPath(name).name for name in members(path)[:10]) or "nothing"
+        names = members(path)
+        shapefiles = _shapefiles(names)
+        if not shapefiles and _dataset(names) is None:
+            listed = ", ".join(PurePosixPath(name).name for name in names[:10]) or "nothing"
             raise DataRejected(
                 f"{path.name}: the .zip holds no Shapefile, File Geodatabase or GeoPackage (it has: {listed}); "
                 "zip the .shp with its .shx, .dbf and .prj, or the .gdb folder"
             )
         for shapefile in shapefiles:
-            _check_members(path.name, shapefile, members(path))
+            _check_members(path.name, shapefile, names)
 
 
 def _check_members(label: str, shapefile: str, names: list[str]) -> None:
@@ -62,7 +63,11 @@ def members(path: Path) -> list[str]:
 
 def shapefiles_in(path: Path) -> list[str]:
     """The ``.shp`` members of a ``.zip``, with their folders inside it."""
-    return [name for name in members(path) if name.lower().endswith(".shp")]
+    return _shapefiles(members(path))
+
+
+def _shapefiles(names: list[str]) -> list[str]:
+    return [name for name in names if name.lower().endswith(".shp")]
 
 
 ZIPPED_FILES = (".gpkg", ".geojson", ".json")
@@ -70,7 +75,10 @@ ZIPPED_FILES = (".gpkg", ".geojson", ".json")
 
 def zipped_dataset(path: Path) -> str | None:
     """The one File Geodatabase folder or GeoPackage/GeoJSON file a ``.zip`` holds (as ESRI exports a .gdb)."""
-    names = members(path)
+    return _dataset(members(path))
+
+
+def _dataset(names: list[str]) -> str | None:
     databases = {name[: name.lower().index(".gdb/") + 4] for name in names if ".gdb/" in name.lower()}
     files = [name for name in names if name.lower().endswith(ZIPPED_FILES)]
     found = [*databases, *files]
