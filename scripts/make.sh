@@ -65,9 +65,10 @@ frontend() {
   "$VENV/bin/python" manage.py collectstatic --noinput -v 0
 }
 
+# setup [test]: with "test", also what only the tests need (QGIS).
 setup() {
   python_venv
-  scripts/system-packages.sh
+  scripts/system-packages.sh "${1:-}"
   frontend
   database
   sample
@@ -83,8 +84,8 @@ checks() {
 
 case "${1:-}" in
   run) setup; exec scripts/serve.sh ;;
-  setup) setup ;;
-  test) setup; checks; "$VENV/bin/python" -m pytest ;;
+  setup) setup test ;;
+  test) setup test; checks; "$VENV/bin/python" -m pytest ;;
   serve) python_venv; database; exec scripts/serve.sh ;;
   bench)
     setup

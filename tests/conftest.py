@@ -17,6 +17,7 @@ SAMPLE_PARCELS = 2_000
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """PostgreSQL, PostGIS, GEOS, PROJ and GDAL versions of the run, so results can be compared."""
     lines = [f"pyogrio GDAL {pyogrio.__gdal_version_string__}, pyproj PROJ {pyproj.__proj_version__}"]
+    lines.append(f"QGIS (tests/qgis): {_debian_version('python3-qgis')}")
     try:
         import django
 
@@ -40,6 +41,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     except Exception as exc:  # the header must never stop the run
         lines.append(f"database versions unavailable: {type(exc).__name__}")
     return lines
+
+
+def _debian_version(package: str) -> str:
+    import subprocess
+
+    found = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=False)
+    return found.stdout.strip() or "not installed"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Serve the project on a free port in its own process and print the port (used by ``ogc_server``).
+"""Serve the project on a free port in its own process and print the port (``tests/server_process.py``).
 
 A process, not a thread: GDAL (through pyogrio) blocks in C while holding
 the GIL during some HTTP fetches, so a server thread in the test process

@@ -1,0 +1,67 @@
+"""QGIS itself (Debian's python3-qgis, 3.22, headless) against the project served from the test database.
+
+QGIS is the desktop client of the other offices: these tests add every layer
+as a QGIS user does — vector tiles with the MapLibre style URL, WMTS from the
+capabilities, OGC API Features with the downloaded QML — render it, and judge
+the pixels against the layer's style and the rows in PostGIS. QGIS runs under
+its own interpreter (``tests/qgis/render.py``), never inside the venv.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.server_process import served
+
+QGIS_PYTHON = Path("/usr/bin/python3")
+RENDER = Path(__file__).with_name("render.py")
+Rendered = tuple[dict[str, Any], np.ndarray]
+
+
+def _qgis_present() -> bool:
+    probe = subprocess.run([str(QGIS_PYTHON), "-c", "import qgis.core"], capture_output=True, check=False, timeout=60)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def project_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The whole project (tiles, MapProxy, styles, OGC API) served from the test database."""
+    if not QGIS_PYTHON.exists() or not _qgis_present():
+        pytest.skip("QGIS's Python bindings are absent (Debian: apt-get install -y python3-qgis qgis-providers)")
+    with served("gis_server.settings", tmp_path_factory.mktemp("qgis_server")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def qgis(tmp_path_factory: pytest.TempPathFactory) -> Callable[[list[dict[str, Any]]], list[Rendered]]:
+    """Render jobs (see render.py) in one QGIS process; each job's result and its image as RGBA (straight alpha)."""
+    out = tmp_path_factory.mktemp("qgis")
+    runtime = out / "runtime"  # Qt wants its runtime folder private
+    runtime.mkdir(mode=0o700)
+    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(out), "XDG_RUNTIME_DIR": str(runtime)}
+
+    def run(jobs: list[dict[str, Any]]) -> list[Rendered]:
+        for n, job in enumerate(jobs):
+            job["png"] = str(out / f"{n:02d}-{job['name']}.png")
+        done = subprocess.run(
+            [str(QGIS_PYTHON), str(RENDER)], input=json.dumps(jobs), capture_output=True, text=True, timeout=600,
+            check=False, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        results = json.loads(done.stdout)["results"]
+        return [(result, _rgba(Path(job["png"]))) for result, job in zip(results, jobs, strict=True)]
+
+    return run
+
+
+def _rgba(png: Path) -> np.ndarray:
+    with Image.open(png) as image:
+        return np.asarray(image.convert("RGBA"))

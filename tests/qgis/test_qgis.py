@@ -1,0 +1,203 @@
+"""Every layer shows in QGIS with its style — as XYZ vector tiles with the MapLibre style URL, as WMTS, and as
+OGC API Features with the QML — judged feature by feature: inside each of the largest polygons in view the
+colour QGIS drew is the layer's palette colour for that feature's class at the style's opacity; each ward
+boundary is drawn in its line colour; where the layer has nothing, the image is transparent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.request import urlopen
+
+import numpy as np
+import pytest
+import rasterio.features
+import rasterio.transform
+import shapely
+from django.db import connection
+
+from layers import registry
+from tests.qgis.conftest import Rendered
+from tile_cache import styles
+
+pytestmark = pytest.mark.django_db
+SIZE = 1024  # pixels across a z16 tile: QGIS draws it at z18's resolution
+VIEW_ZOOM = 16
+HALF_WORLD = 20037508.342789244
+SAMPLED = 12  # largest polygons judged per view
+FILL_LAYERS = [layer_id for layer_id in registry.ids() if styles.layer_style(layer_id).has_fill]
+LINE_LAYERS = [layer_id for layer_id in registry.ids() if not styles.layer_style(layer_id).has_fill]
+KINDS = ("vectortile", "wmts", "oapif")
+
+
+@dataclass(frozen=True)
+class Feature:
+    code: str | None
+    geom: Any  # clipped to the view, EPSG:3857
+    boundary: Any
+
+
+def view_extent(layer_id: str) -> tuple[float, float, float, float]:
+    """The z16 tile holding the most of the layer: polygon centres, or boundary vertices for line layers."""
+    points = (
+        "ST_PointOnSurface(geom_3857)"
+        if styles.layer_style(layer_id).has_fill
+        else "(ST_DumpPoints(ST_Boundary(geom_3857))).geom"
+    )
+    size = 2 * HALF_WORLD / 2**VIEW_ZOOM
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT floor((ST_X(p) + %(h)s) / %(s)s)::int, floor((%(h)s - ST_Y(p)) / %(s)s)::int"
+            f" FROM (SELECT {points} p FROM layer_{layer_id}) s GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1",
+            {"h": HALF_WORLD, "s": size},
+        )
+        x, y = cursor.fetchone()
+    west, north = -HALF_WORLD + x * size, HALF_WORLD - y * size
+    return (west, north - size, west + size, north)
+
+
+def features(layer_id: str, extent: tuple[float, float, float, float]) -> list[Feature]:
+    """The layer's rows in view: the class the styles colour by (first code of ``ODT+CLN``), geometry clipped."""
+    field = styles.layer_style(layer_id).field
+    code = f"split_part({field}, '+', 1)" if field else "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {code}, ST_AsBinary(ST_Intersection(geom_3857, e)),"
+            f" ST_AsBinary(ST_Intersection(ST_Boundary(geom_3857), e))"
+            f" FROM layer_{layer_id}, ST_MakeEnvelope(%s, %s, %s, %s, 3857) e WHERE geom_3857 && e",
+            list(extent),
+        )
+        rows = cursor.fetchall()
+    return [Feature(c, shapely.from_wkb(bytes(g)), shapely.from_wkb(bytes(b))) for c, g, b in rows]
+
+
+def expected_fill(layer_id: str, code: str | None) -> tuple[int, ...]:
+    """The RGBA every renderer must give a feature of this class: the palette's colour at the style's opacity."""
+    style = styles.layer_style(layer_id)
+    colour = style.fill
+    if style.classes:
+        assert style.other is not None
+        colour = next((c.color for c in style.classes if c.code == code), style.other.color)
+    assert colour is not None
+    return (*_rgb(colour), round(style.opacity * 255))
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def mask(geoms: list[Any], extent: tuple[float, float, float, float], all_touched: bool = False) -> np.ndarray:
+    shapes = [g for g in geoms if not g.is_empty]
+    if not shapes:
+        return np.zeros((SIZE, SIZE), dtype=bool)
+    transform = rasterio.transform.from_bounds(*extent, SIZE, SIZE)
+    burnt = rasterio.features.rasterize(shapes, (SIZE, SIZE), transform=transform, all_touched=all_touched)
+    return burnt.astype(bool)
+
+
+def most_common(pixels: np.ndarray) -> tuple[int, ...]:
+    colours, counts = np.unique(pixels.reshape(-1, 4), axis=0, return_counts=True)
+    return tuple(int(v) for v in colours[counts.argmax()])
+
+
+def fill_mismatches(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> list[str]:
+    """Each of the largest polygons in view, 3 px in from its edges (outlines, anti-aliasing): its usual colour."""
+    pixel = (extent[2] - extent[0]) / SIZE
+    found = sorted(features(layer_id, extent), key=lambda f: -f.geom.area)
+    judged, wrong = 0, []
+    for feature in found[:SAMPLED]:
+        inside = mask([feature.geom.buffer(-3 * pixel)], extent)
+        if inside.sum() < 200:
+            continue
+        judged += 1
+        got, want = most_common(image[inside]), expected_fill(layer_id, feature.code)
+        if max(abs(a - b) for a, b in zip(got, want, strict=True)) > 3:
+            wrong.append(f"class {feature.code!r}: drew RGBA {got}, the style says {want}")
+    assert judged >= min(3, len(found)), f"{layer_id}: too few polygons large enough to judge in view"
+    return wrong
+
+
+def transparent_elsewhere(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> float:
+    """Share of the pixels more than 3 px from any of the layer's polygons that are fully transparent."""
+    pixel = (extent[2] - extent[0]) / SIZE
+    near = mask([f.geom.buffer(3 * pixel) for f in features(layer_id, extent)], extent)
+    return float((image[~near][:, 3] == 0).mean()) if (~near).any() else 1.0
+
+
+def line_share(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> float:
+    """Share of the pixels on the layer's boundaries drawn in its line colour (dashes leave gaps)."""
+    style = styles.layer_style(layer_id)
+    assert style.stroke is not None
+    on_line = mask([f.boundary for f in features(layer_id, extent)], extent)
+    assert on_line.sum() > 100, f"{layer_id}: no boundary in view"
+    pixels = image[on_line].astype(int)
+    close = (np.abs(pixels[:, :3] - np.array(_rgb(style.stroke))).max(axis=1) <= 40) & (pixels[:, 3] >= 128)
+    return float(close.mean())
+
+
+def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], qml: Path) -> list[dict[str, Any]]:
+    """The layer added the three ways the README tells QGIS users, zoom range as TileJSON gives it."""
+    with urlopen(f"{base}/tiles/{layer_id}.json", timeout=30) as response:
+        tilejson = json.load(response)
+    with urlopen(f"{base}/styles/{layer_id}.qml", timeout=30) as response:
+        qml.write_bytes(response.read())
+    common = {"extent": list(extent), "size": SIZE}
+    tiles = f"{base}/tiles/{layer_id}/{{z}}/{{x}}/{{y}}.mvt"
+    zooms = {"zmin": tilejson["minzoom"], "zmax": tilejson["maxzoom"]}
+    capabilities = f"{base}/mapproxy/wmts/1.0.0/WMTSCapabilities.xml"
+    return [
+        {"kind": "vectortile", "name": f"{layer_id}-vectortile", "url": tiles,
+         "style": f"{base}/styles/{layer_id}.json", **zooms, **common},
+        {"kind": "wmts", "name": f"{layer_id}-wmts", "layer": layer_id, "matrix_set": "webmercator",
+         "url": capabilities, **common},
+        {"kind": "oapif", "name": f"{layer_id}-oapif", "layer": layer_id, "url": f"{base}/ogc", "style": str(qml),
+         **common},
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rendered(
+    project_server: str,
+    qgis: Callable[[list[dict[str, Any]]], list[Rendered]],
+    tmp_path_factory: pytest.TempPathFactory,
+    django_db_blocker: Any,
+) -> dict[tuple[str, str], tuple[Rendered, tuple[float, float, float, float]]]:
+    """Every vector layer added every way, rendered by one QGIS process over the layer's busiest z16 tile."""
+    qml_dir = tmp_path_factory.mktemp("qml")
+    jobs, views = [], []
+    for layer_id in registry.ids():
+        with django_db_blocker.unblock():
+            extent = view_extent(layer_id)
+        for job in jobs_for(project_server, layer_id, extent, qml_dir / f"{layer_id}.qml"):
+            jobs.append(job)
+            views.append((layer_id, job["kind"], extent))
+    done = qgis(jobs)
+    return {(layer_id, kind): (out, extent) for (layer_id, kind, extent), out in zip(views, done, strict=True)}
+
+
+def _drawn(rendered: dict[Any, Any], layer_id: str, kind: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    (result, image), extent = rendered[(layer_id, kind)]
+    assert result["valid"], f"QGIS could not add {layer_id} as {kind}: {result['errors']}"
+    assert result["style"] == [], f"QGIS could not load the {kind} style of {layer_id}: {result['style']}"
+    assert result["errors"] == [], f"QGIS reported while drawing {layer_id} as {kind}: {result['errors']}"
+    assert result["extent"] == pytest.approx(list(extent), abs=0.01)
+    return image, extent
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("layer_id", FILL_LAYERS)
+def test_every_polygon_layer_is_drawn_in_its_palette_colours(rendered: dict, layer_id: str, kind: str) -> None:
+    image, extent = _drawn(rendered, layer_id, kind)
+    assert fill_mismatches(layer_id, image, extent) == []
+    assert transparent_elsewhere(layer_id, image, extent) > 0.99
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("layer_id", LINE_LAYERS)
+def test_every_ward_layer_is_drawn_in_its_line_colour(rendered: dict, layer_id: str, kind: str) -> None:
+    image, extent = _drawn(rendered, layer_id, kind)
+    dashed = bool(styles.layer_style(layer_id).dash)
+    assert line_share(layer_id, image, extent) > (0.4 if dashed else 0.8)
