@@ -321,7 +321,12 @@ def _qml_labels(root: ET.Element, style: LayerStyle) -> None:
     if not style.label:
         return
     settings_ = _sub(_sub(root, "labeling", type="simple"), "settings", calloutType="simple")
-    text = {"fieldName": style.label, "fontFamily": "DejaVu Sans", "fontSize": "10", "isExpression": "0"}
+    # Weight and style spelt out: QGIS reads a missing fontWeight as 0 and takes DejaVu Sans ExtraLight, a thin
+    # grey-looking face, wherever it is installed (Debian's QGIS installs it). 50 is Qt 5's normal weight.
+    text = {
+        "fieldName": style.label, "fontFamily": "DejaVu Sans", "namedStyle": "Book", "fontWeight": "50",
+        "fontSize": "10", "fontSizeUnit": "Point", "textOpacity": "1", "isExpression": "0",
+    }  # fmt: skip
     _sub(settings_, "text-style", textColor=qgis_color(style.label_color), **text)
     _sub(settings_, "text-buffer", bufferDraw="1", bufferSize="1", bufferColor="255,255,255,255")
     _sub(settings_, "placement", placement="1")

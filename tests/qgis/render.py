@@ -3,7 +3,7 @@
 Reads a JSON list of jobs on stdin; each job names how the layer is added —
 ``vectortile`` (Layer → Add Vector Tile Layer: XYZ URL, zoom range and the
 MapLibre *Style URL*), ``wmts`` (Add WMS/WMTS Layer from the capabilities URL)
-or ``oapif`` (Add OGC API – Features layer, then *Load Style* of a QML file) —
+or ``oapif`` (Add OGC API – Features layer, then *Load Style* of a QML or SLD file) —
 the extent in EPSG:3857 and the image size. Each job's image is written as a
 PNG on a transparent background; stdout gets one JSON list: per job whether the
 layer was valid, what loading its style said, the extent QGIS actually drew and
@@ -68,10 +68,12 @@ def wmts_layer(job):
 
 
 def oapif_layer(job):
+    """Layer Properties → Symbology → Style → Load Style…, of a QML or an SLD file."""
     layer = QgsVectorLayer(f"url='{job['url']}' typename='{job['layer']}'", job["name"], "OAPIF")
     said = []
     if layer.isValid():
-        message, ok = layer.loadNamedStyle(job["style"])
+        load = layer.loadSldStyle if job["style"].endswith(".sld") else layer.loadNamedStyle
+        message, ok = load(job["style"])
         said = [] if ok else [message]
     return layer, said
 

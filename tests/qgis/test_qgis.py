@@ -1,5 +1,5 @@
 """Every layer shows in QGIS with its style — as XYZ vector tiles with the MapLibre style URL, as WMTS, and as
-OGC API Features with the QML — judged feature by feature: inside each of the largest polygons in view the
+OGC API Features with the QML or the SLD — judged feature by feature: inside each of the largest polygons in view the
 colour QGIS drew is the layer's palette colour for that feature's class at the style's opacity; each ward
 boundary is drawn in its line colour; where the layer has nothing, the image is transparent."""
 
@@ -30,7 +30,7 @@ HALF_WORLD = 20037508.342789244
 SAMPLED = 12  # largest polygons judged per view
 FILL_LAYERS = [layer_id for layer_id in registry.ids() if styles.layer_style(layer_id).has_fill]
 LINE_LAYERS = [layer_id for layer_id in registry.ids() if not styles.layer_style(layer_id).has_fill]
-KINDS = ("vectortile", "wmts", "oapif")
+KINDS = ("vectortile", "wmts", "oapif", "oapif-sld")
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,19 @@ def line_share(layer_id: str, image: np.ndarray, extent: tuple[float, float, flo
     return float(close.mean())
 
 
-def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], qml: Path) -> list[dict[str, Any]]:
-    """The layer added the three ways the README tells QGIS users, zoom range as TileJSON gives it."""
+def download(url: str, to: Path) -> str:
+    with urlopen(url, timeout=30) as response:
+        to.write_bytes(response.read())
+    return str(to)
+
+
+def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], styles_dir: Path) -> list[dict[str, Any]]:
+    """The layer added the ways the README tells QGIS users, zoom range as TileJSON gives it."""
     with urlopen(f"{base}/tiles/{layer_id}.json", timeout=30) as response:
         tilejson = json.load(response)
-    with urlopen(f"{base}/styles/{layer_id}.qml", timeout=30) as response:
-        qml.write_bytes(response.read())
+    qml = download(f"{base}/styles/{layer_id}.qml", styles_dir / f"{layer_id}.qml")
+    sld = download(f"{base}/styles/{layer_id}.sld", styles_dir / f"{layer_id}.sld")
+    features_api = {"layer": layer_id, "url": f"{base}/ogc"}
     common = {"extent": list(extent), "size": SIZE}
     tiles = f"{base}/tiles/{layer_id}/{{z}}/{{x}}/{{y}}.mvt"
     zooms = {"zmin": tilejson["minzoom"], "zmax": tilejson["maxzoom"]}
@@ -153,8 +160,8 @@ def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], qml: Path) -> 
          "style": f"{base}/styles/{layer_id}.json", **zooms, **common},
         {"kind": "wmts", "name": f"{layer_id}-wmts", "layer": layer_id, "matrix_set": "webmercator",
          "url": capabilities, **common},
-        {"kind": "oapif", "name": f"{layer_id}-oapif", "layer": layer_id, "url": f"{base}/ogc", "style": str(qml),
-         **common},
+        {"kind": "oapif", "name": f"{layer_id}-oapif", "style": qml, **features_api, **common},
+        {"kind": "oapif", "name": f"{layer_id}-oapif-sld", "style": sld, **features_api, **common},
     ]  # fmt: skip
 
 
@@ -166,14 +173,14 @@ def rendered(
     django_db_blocker: Any,
 ) -> dict[tuple[str, str], tuple[Rendered, tuple[float, float, float, float]]]:
     """Every vector layer added every way, rendered by one QGIS process over the layer's busiest z16 tile."""
-    qml_dir = tmp_path_factory.mktemp("qml")
+    styles_dir = tmp_path_factory.mktemp("styles")
     jobs, views = [], []
     for layer_id in registry.ids():
         with django_db_blocker.unblock():
             extent = view_extent(layer_id)
-        for job in jobs_for(project_server, layer_id, extent, qml_dir / f"{layer_id}.qml"):
+        for job in jobs_for(project_server, layer_id, extent, styles_dir):
             jobs.append(job)
-            views.append((layer_id, job["kind"], extent))
+            views.append((layer_id, job["name"].removeprefix(f"{layer_id}-"), extent))
     done = qgis(jobs)
     return {(layer_id, kind): (out, extent) for (layer_id, kind, extent), out in zip(views, done, strict=True)}
 
@@ -201,3 +208,19 @@ def test_every_ward_layer_is_drawn_in_its_line_colour(rendered: dict, layer_id: 
     image, extent = _drawn(rendered, layer_id, kind)
     dashed = bool(styles.layer_style(layer_id).dash)
     assert line_share(layer_id, image, extent) > (0.4 if dashed else 0.8)
+
+
+def label_pixels(layer_id: str, image: np.ndarray) -> int:
+    """How many opaque pixels are the label colour itself: the core of the glyphs, not their anti-aliased edge."""
+    colour = np.array(_rgb(styles.layer_style(layer_id).label_color))
+    pixels = image.reshape(-1, 4).astype(int)
+    return int(((np.abs(pixels[:, :3] - colour).max(axis=1) <= 8) & (pixels[:, 3] == 255)).sum())
+
+
+@pytest.mark.parametrize("kind", ["vectortile", "oapif", "oapif-sld"])
+@pytest.mark.parametrize("layer_id", [layer_id for layer_id in LINE_LAYERS if styles.layer_style(layer_id).label])
+def test_ward_names_are_written_in_their_label_colour(rendered: dict, layer_id: str, kind: str) -> None:
+    """The names in view are drawn in the label colour at full strength (a QML without a font weight read as
+    weight 0 and wrote them in a thin grey face). Mapnik places one name per ward, so a z16 view may hold none."""
+    image, _ = _drawn(rendered, layer_id, kind)
+    assert label_pixels(layer_id, image) > 30
