@@ -165,6 +165,17 @@ def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], styles_dir: Pa
     ]  # fmt: skip
 
 
+def ioc_job(base: str, extent: tuple[float, ...]) -> dict[str, Any]:
+    """The operations centre's tileset, every layer in one QGIS layer, as the README's QGIS steps add it."""
+    with urlopen(f"{base}/tiles/ioc.json", timeout=30) as response:
+        tilejson = json.load(response)
+    return {
+        "kind": "vectortile", "name": "ioc-vectortile", "url": f"{base}/tiles/ioc/{{z}}/{{x}}/{{y}}.mvt",
+        "zmin": tilejson["minzoom"], "zmax": tilejson["maxzoom"], "style": f"{base}/styles/ioc.json",
+        "extent": list(extent), "size": SIZE,
+    }  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def rendered(
     project_server: str,
@@ -181,6 +192,10 @@ def rendered(
         for job in jobs_for(project_server, layer_id, extent, styles_dir):
             jobs.append(job)
             views.append((layer_id, job["name"].removeprefix(f"{layer_id}-"), extent))
+    with django_db_blocker.unblock():
+        extent = view_extent("parcels")
+    jobs.append(ioc_job(project_server, extent))
+    views.append(("ioc", "vectortile", extent))
     done = qgis(jobs)
     return {(layer_id, kind): (out, extent) for (layer_id, kind, extent), out in zip(views, done, strict=True)}
 
@@ -224,3 +239,33 @@ def test_ward_names_are_written_in_their_label_colour(rendered: dict, layer_id: 
     weight 0 and wrote them in a thin grey face). Mapnik places one name per ward, so a z16 view may hold none."""
     image, _ = _drawn(rendered, layer_id, kind)
     assert label_pixels(layer_id, image) > 30
+
+
+def over(top: tuple[int, ...], bottom: tuple[int, ...]) -> tuple[int, ...]:
+    """``top`` drawn over ``bottom`` (straight alpha, 0–255), as any painter composes two translucent fills."""
+    a_top, a_bottom = top[3] / 255, bottom[3] / 255
+    alpha = a_top + a_bottom * (1 - a_top)
+    rgb = [(t * a_top + b * a_bottom * (1 - a_top)) / alpha for t, b in zip(top[:3], bottom[:3], strict=False)]
+    return (*(round(v) for v in rgb), round(alpha * 255))
+
+
+def test_the_ioc_tileset_shows_every_layer_in_one_qgis_layer(rendered: dict) -> None:
+    """The wall's tileset with its style: drawn over every polygon of every layer in view; inside
+    a parcel that only the zoning plan lies under, the parcel's colour over its zone's, as the style stacks them."""
+    image, extent = _drawn(rendered, "ioc", "vectortile")
+    pixel = (extent[2] - extent[0]) / SIZE
+    found = {layer_id: features(layer_id, extent) for layer_id in FILL_LAYERS}
+    shapes = [f.geom for layer in found.values() for f in layer]
+    assert (image[mask([g.buffer(-2 * pixel) for g in shapes], extent)][:, 3] > 0).mean() > 0.999
+    rights_of_way = shapely.union_all([f.geom for f in (*found["road_boundaries"], *found["alleys"])])
+    judged = 0
+    for parcel in sorted(found["parcels"], key=lambda f: -f.geom.area)[:SAMPLED]:
+        inside = parcel.geom.buffer(-3 * pixel)
+        zones = [z for z in found["zoning"] if z.geom.contains(inside)]
+        if inside.area < 200 * pixel**2 or len(zones) != 1 or inside.intersects(rights_of_way):
+            continue
+        judged += 1
+        want = over(expected_fill("parcels", parcel.code), expected_fill("zoning", zones[0].code))
+        got = most_common(image[mask([inside], extent)])
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 4, (parcel.code, zones[0].code, got, want)
+    assert judged >= 3
