@@ -10,6 +10,11 @@ where data is denser than its zoom range foresaw, the statement encodes
 that layer again keeping only its largest features, as many as fit, as
 tippecanoe's ``--drop-smallest-as-needed`` does; the next zoom shows the
 rest. A tile under budget (nearly all) pays one length test for it.
+
+A labelled layer (the wards) also carries one point per feature, at its
+point on surface, in the one tile that holds that point: a style labels
+those points, not the polygons. Labelled polygons were named once per tile
+piece by MapLibre and QGIS alike — "Phường 5" five times across one view.
 """
 
 from __future__ import annotations
@@ -67,6 +72,22 @@ def _rows(layer: Layer, tolerance: float) -> sql.Composed:
     ).format(attributes=_attributes(layer), geometry=_mvt_geometry(tolerance), table=sql.Identifier(layer.table))
 
 
+def _label_rows(layer: Layer) -> sql.Composed:
+    """One point per feature where a style writes its name, in the one tile holding it; no feature id (the
+    polygon has it). Computed on the stored geometry, so the name stays put from zoom to zoom."""
+    return sql.SQL(
+        "SELECT NULL::bigint AS id, {attributes}, ST_AsMVTGeom(l.label, b.env, {extent}, 0, false) AS geom "
+        "FROM (SELECT l.*, ST_PointOnSurface(l.geom_3857) AS label FROM {table} l, bounds b "
+        "WHERE l.geom_3857 && b.env OFFSET 0) l, bounds b WHERE ST_Intersects(l.label, b.env)"
+    ).format(attributes=_attributes(layer), extent=sql.Literal(EXTENT), table=sql.Identifier(layer.table))
+
+
+def _with_labels(layer: Layer, rows: sql.Composed) -> sql.Composed:
+    if not styles.layer_style(layer.id).label:
+        return rows
+    return sql.SQL("{} UNION ALL {}").format(rows, _label_rows(layer))
+
+
 def _largest_rows(layer: Layer, tolerance: float) -> sql.Composed:
     """The largest features (by area; lines by length), as many as fit the budget in proportion to ``f.mvt``.
 
@@ -112,8 +133,8 @@ def _layer_query(layer: Layer, tolerance: float) -> sql.Composed:
         "(SELECT CASE WHEN f.mvt IS NULL OR octet_length(f.mvt) <= b.budget THEN f.mvt ELSE {thinned} END "
         "FROM (SELECT {full} AS mvt OFFSET 0) f, bounds b)"
     ).format(
-        full=_encode(layer, _rows(layer, tolerance)),
-        thinned=_encode(layer, _largest_rows(layer, tolerance)),
+        full=_encode(layer, _with_labels(layer, _rows(layer, tolerance))),
+        thinned=_encode(layer, _with_labels(layer, _largest_rows(layer, tolerance))),
     )
 
 

@@ -212,7 +212,12 @@ def _maplibre_layers(style: LayerStyle) -> list[dict[str, Any]]:
     if style.label:
         layout = {"text-field": ["get", style.label], "text-font": ["Noto Sans Regular"], "text-size": 13}
         paint = {"text-color": style.label_color, "text-halo-color": "#ffffff", "text-halo-width": 1.5}
-        layers.append({"id": f"{style.layer_id}-label", "type": "symbol", **base, "layout": layout, "paint": paint})
+        # Only the label points the tiles carry (tile_cache/mvt.py): one name per feature, not one per tile.
+        label_points = ["==", ["geometry-type"], "Point"]
+        layers.append(
+            {"id": f"{style.layer_id}-label", "type": "symbol", **base, "filter": label_points, "layout": layout,
+             "paint": paint}
+        )  # fmt: skip
     return layers
 
 
@@ -330,6 +335,9 @@ def _qml_labels(root: ET.Element, style: LayerStyle) -> None:
     _sub(settings_, "text-style", textColor=qgis_color(style.label_color), **text)
     _sub(settings_, "text-buffer", bufferDraw="1", bufferSize="1", bufferColor="255,255,255,255")
     _sub(settings_, "placement", placement="1")
+    # The wards are not obstacles to their own names: QGIS drops a name that would cover its polygons (a narrow
+    # ward's name is wider than the ward), so Phường 10 and Phường 6 went unnamed.
+    _sub(settings_, "rendering", obstacle="0")
 
 
 def qml(layer_id: str) -> str:

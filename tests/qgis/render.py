@@ -6,8 +6,8 @@ MapLibre *Style URL*), ``wmts`` (Add WMS/WMTS Layer from the capabilities URL)
 or ``oapif`` (Add OGC API – Features layer, then *Load Style* of a QML or SLD file) —
 the extent in EPSG:3857 and the image size. Each job's image is written as a
 PNG on a transparent background; stdout gets one JSON list: per job whether the
-layer was valid, what loading its style said, the extent QGIS actually drew and
-the renderer's errors. The test process judges the pixels.
+layer was valid, what loading its style said, the extent QGIS actually drew,
+the renderer's errors and the text of every label it placed. The test process judges the pixels.
 
 Nothing of the project is imported: this interpreter is QGIS's (3.22 on
 Debian 12), not the project's.
@@ -101,6 +101,8 @@ def render(job):
     shown = settings.visibleExtent()
     result["extent"] = [shown.xMinimum(), shown.yMinimum(), shown.xMaximum(), shown.yMaximum()]
     result["errors"] = [f"{e.layerID}: {e.message}" for e in drawing.errors()]
+    labels = drawing.takeLabelingResults()
+    result["labels"] = sorted(label.labelText for label in labels.allLabels()) if labels else []
     return result
 
 

@@ -97,6 +97,45 @@ def test_compound_codes_reach_the_tiles_cut_to_their_first_code(client: Client) 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("layer_id", [layer.id for layer in registry.LAYERS if styles.layer_style(layer.id).label])
+@pytest.mark.parametrize("z", [12, 14])
+def test_a_labelled_layer_carries_one_label_point_per_feature_in_one_tile(
+    client: Client, layer_id: str, z: int
+) -> None:
+    """Across every tile over the district, each ward has exactly one point, at its ST_PointOnSurface, with its
+    fields and without the polygon's feature id; MapLibre and QGIS label those, not each tile's piece."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, ST_X(p), ST_Y(p), ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT name,"
+            f" ST_PointOnSurface(geom_3857) p, ST_Extent(geom_3857) OVER () e FROM layer_{layer_id}) s"
+        )
+        rows = cursor.fetchall()
+    west, south, east, north = rows[0][3:]
+    found: dict[str, list[tuple[float, float]]] = {}
+    for tile in TMS.tiles(*TMS.lnglat(west, south), *TMS.lnglat(east, north), [z]):
+        response = client.get(f"/tiles/{layer_id}/{tile.z}/{tile.x}/{tile.y}.mvt")
+        if response.status_code == 204:
+            continue
+        bounds = TMS.xy_bounds(tile)
+        for feature in mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})[layer_id][
+            "features"
+        ]:
+            if feature["geometry"]["type"] != "Point":
+                continue
+            assert "id" not in feature or feature["id"] == 0  # decoders report an absent id as 0
+            px, py = feature["geometry"]["coordinates"]
+            size = bounds.right - bounds.left
+            found.setdefault(feature["properties"]["name"], []).append(
+                (bounds.left + px / 4096 * size, bounds.top - py / 4096 * size)
+            )
+    assert sorted(found) == sorted(name for name, *_ in rows)
+    pixel = (TMS.xy_bounds(TMS.tile(0, 0, z)).right - TMS.xy_bounds(TMS.tile(0, 0, z)).left) / 4096
+    for name, x, y, *_ in rows:
+        assert len(found[name]) == 1, f"{name} is labelled in {len(found[name])} tiles"
+        assert found[name][0] == pytest.approx((x, y), abs=pixel)
+
+
+@pytest.mark.django_db
 def test_no_private_field_reaches_a_tile(client: Client) -> None:
     tile = busy_tile(16)
     decoded = mapbox_vector_tile.decode(client.get(f"/tiles/ioc/{tile.z}/{tile.x}/{tile.y}.mvt").content)
