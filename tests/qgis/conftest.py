@@ -32,11 +32,17 @@ def _qgis_present() -> bool:
 
 
 @pytest.fixture(scope="session")
-def project_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def project_scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The QGIS tests' server folder: its caches and ``server.log``, one line per request QGIS made."""
+    return tmp_path_factory.mktemp("qgis_server")
+
+
+@pytest.fixture(scope="session")
+def project_server(django_db_setup: None, project_scratch: Path) -> Iterator[str]:
     """The whole project (tiles, MapProxy, styles, OGC API) served from the test database."""
     if not QGIS_PYTHON.exists() or not _qgis_present():
         pytest.skip("QGIS's Python bindings are absent (Debian: apt-get install -y python3-qgis qgis-providers)")
-    with served("gis_server.settings", tmp_path_factory.mktemp("qgis_server")) as base:
+    with served("gis_server.settings", project_scratch) as base:
         yield base
 
 

@@ -6,6 +6,7 @@ boundary is drawn in its line colour; where the layer has nothing, the image is 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,7 +255,7 @@ def district(
     tmp_path_factory: pytest.TempPathFactory,
     django_db_blocker: Any,
 ) -> dict[tuple[str, str], tuple[Rendered, tuple[float, float, float, float]]]:
-    """The labelled layers added every way, rendered over the whole district (QGIS draws z14 tiles for it)."""
+    """The labelled layers added every way, rendered over the whole district (several tiles of each zoom)."""
     with django_db_blocker.unblock():
         extent = district_extent()
     styles_dir = tmp_path_factory.mktemp("district_styles")
@@ -313,3 +314,23 @@ def test_the_ioc_tileset_shows_every_layer_in_one_qgis_layer(rendered: dict) -> 
         got = most_common(image[mask([inside], extent)])
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 4, (parcel.code, zones[0].code, got, want)
     assert judged >= 3
+
+
+def test_closer_than_z18_qgis_draws_the_z18_tiles_it_was_told_of(
+    project_server: str,
+    project_scratch: Path,
+    qgis: Callable[[list[dict[str, Any]]], list[Rendered]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """TileJSON says maxzoom 18: a view at z21's resolution is drawn, in the palette, from z18 tiles alone."""
+    west, south, east, north = view_extent("parcels")
+    x, y, half = (west + east) / 2, (south + north) / 2, (east - west) / 16  # a z19 tile's width, at 1024 px
+    extent = (x - half, y - half, x + half, y + half)
+    log = project_scratch / "server.log"
+    before = len(log.read_text(encoding="utf-8"))
+    job = jobs_for(project_server, "parcels", extent, tmp_path_factory.mktemp("overzoom"))[0]
+    [(result, image)] = qgis([job])
+    assert result["valid"] and result["style"] == [] and result["errors"] == []
+    asked = re.findall(r"GET /tiles/parcels/(\d+)/", log.read_text(encoding="utf-8")[before:])
+    assert asked and {int(z) for z in asked} == {18}
+    assert fill_mismatches("parcels", image, extent) == []
