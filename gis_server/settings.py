@@ -65,8 +65,10 @@ GIS_MAPPROXY_DIR = Path(env.str("GIS_MAPPROXY_DIR", default=str(GIS_DATA_DIR / "
 GIS_MAPPROXY_CACHE_DIR = Path(env.str("GIS_MAPPROXY_CACHE_DIR", default=str(GIS_MAPPROXY_DIR / "cache_data")))
 # Mapnik keeps its PostGIS connections open between tiles (tests turn this off to drop test databases).
 GIS_MAPNIK_PERSIST_CONNECTION = env.bool("GIS_MAPNIK_PERSIST_CONNECTION", default=True)
-# Where MapLibre fetches label glyphs (must be local: the map works offline).
-GIS_GLYPHS_URL = env.str("GIS_GLYPHS_URL", default="/static/glyphs/{fontstack}/{range}.pbf")
+# Where MapLibre fetches label glyphs, a {fontstack}/{range}.pbf template. Empty (the default): the styles name
+# no glyphs and MapLibre GL JS (5.11 and later) writes labels with the browser's own fonts — offline, and
+# every Vietnamese letter a system font has. Set it where glyph PBFs are served (MapLibre Native needs them).
+GIS_GLYPHS_URL = env.str("GIS_GLYPHS_URL", default="")
 # Browsers may reuse a tile (vector or raster) this long without asking; the ETag makes asking cheap.
 GIS_TILE_MAX_AGE = env.int("GIS_TILE_MAX_AGE", default=60)
 # Most bytes a vector tile may take: a denser layer keeps its largest features in it (the next zoom has all).

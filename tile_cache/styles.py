@@ -31,7 +31,6 @@ PALETTE_FILE = STYLES_DIR / "palette.yaml"
 # Web-Mercator scale denominator of zoom 0 for 256-pixel tiles (OGC 0.28 mm pixels).
 SCALE_Z0 = 559082264.0287178
 LABEL_FONT = "DejaVu Sans Book"  # bundled with Mapnik; carries every Vietnamese letter
-DEFAULT_GLYPHS = "/static/glyphs/{fontstack}/{range}.pbf"
 RASTER_TILES = "/mapproxy/wmts/{layer}/webmercator/{{z}}/{{x}}/{{y}}.png"
 # The first code of a classed field ("ODT" of "ODT+CLN"), computed in SQL for vector and raster tiles alike.
 CLASS_COLUMN = "class_code"
@@ -210,7 +209,9 @@ def _maplibre_layers(style: LayerStyle) -> list[dict[str, Any]]:
             line["line-dasharray"] = list(style.dash)
         layers.append({"id": f"{style.layer_id}-line", "type": "line", **base, "paint": line})
     if style.label:
-        layout = {"text-field": ["get", style.label], "text-font": ["Noto Sans Regular"], "text-size": 13}
+        # A glyph server's font first; drawn by the browser, the first family it has, a sans-serif at worst.
+        fonts = ["Noto Sans Regular", "DejaVu Sans", "sans-serif"]
+        layout = {"text-field": ["get", style.label], "text-font": fonts, "text-size": 13}
         paint = {"text-color": style.label_color, "text-halo-color": "#ffffff", "text-halo-width": 1.5}
         # Only the label points the tiles carry (tile_cache/mvt.py): one name per feature, not one per tile.
         label_points = ["==", ["geometry-type"], "Point"]
@@ -236,9 +237,16 @@ def _ioc_maplibre() -> dict[str, Any]:
         "name": title,
         "metadata": {"tanbinh:layer": IOC, "tanbinh:title_vi": title, "tanbinh:legend": legends},
         "sources": {IOC: {"type": "vector", "url": f"/tiles/{IOC}.json"}},
-        "glyphs": getattr(settings, "GIS_GLYPHS_URL", DEFAULT_GLYPHS),
+        **_glyphs(),
         "layers": found,
     }
+
+
+def _glyphs() -> dict[str, str]:
+    """The style's ``glyphs`` when ``GIS_GLYPHS_URL`` names a glyph server; none otherwise, and MapLibre GL JS
+    draws the labels with the browser's fonts (a ``glyphs`` URL that 404s costs a failed request per range)."""
+    url = str(getattr(settings, "GIS_GLYPHS_URL", "") or "")
+    return {"glyphs": url} if url else {}
 
 
 def maplibre(layer_id: str) -> dict[str, Any]:
@@ -258,7 +266,7 @@ def maplibre(layer_id: str) -> dict[str, Any]:
         return doc
     doc["sources"] = {layer_id: {"type": "vector", "url": f"/tiles/{layer_id}.json"}}
     if style.label:
-        doc["glyphs"] = getattr(settings, "GIS_GLYPHS_URL", DEFAULT_GLYPHS)
+        doc.update(_glyphs())
     doc["layers"] = _maplibre_layers(style)
     return doc
 

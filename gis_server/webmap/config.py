@@ -3,8 +3,8 @@
 One MapLibre style over the operations centre's tileset (``/tiles/ioc``: one
 MVT layer per registry layer), with the paint of every layer taken from
 ``tile_cache.styles`` so the web map and QGIS never disagree on a colour.
-Text labels are left out: they need glyph files, which we do not ship, so
-names are shown in the panel instead.
+Ward names are drawn by MapLibre with the browser's own fonts: the style
+names no glyph server (``GIS_GLYPHS_URL`` unset), so the page stays offline.
 """
 
 from __future__ import annotations
@@ -24,24 +24,22 @@ VENDOR_DIR = Path(__file__).resolve().parent / "static" / "webmap" / "vendor" / 
 VENDOR_FILES = ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css")
 SOURCE = "tanbinh"
 BACKGROUND = "#f3f1ec"
-# The shared order (fills, then outlines); labels need glyphs, which the page does not load.
-DRAW_ORDER = tuple(name for name in styles.DRAW_ORDER if not name.endswith("-label"))
+# The shared order: fills, then outlines, then names.
+DRAW_ORDER = styles.DRAW_ORDER
 # Reversing a URL pattern with this id and cutting it out gives the path prefix the page's script completes.
 _PLACEHOLDER = 987654321
 
 
 def _layer_style(layer: registry.Layer) -> list[dict[str, Any]]:
-    """The layer's MapLibre layers from the shared style, retargeted to the one tileset; labels dropped."""
-    out = []
-    for entry in styles.maplibre(layer.id)["layers"]:
-        if entry["type"] == "symbol":
-            continue
-        out.append({**entry, "source": SOURCE, "source-layer": layer.id, "metadata": {"tanbinh:layer": layer.id}})
-    return out
+    """The layer's MapLibre layers from the shared style, retargeted to the one tileset."""
+    return [
+        {**entry, "source": SOURCE, "source-layer": layer.id, "metadata": {"tanbinh:layer": layer.id}}
+        for entry in styles.maplibre(layer.id)["layers"]
+    ]
 
 
 def map_style(tilejson_url: str) -> dict[str, Any]:
-    """A complete MapLibre style: our tiles only, no basemap, glyphs or sprites (the page works offline)."""
+    """A complete MapLibre style: our tiles only, no basemap, glyph server or sprites (the page works offline)."""
     found = [entry for layer in registry.LAYERS for entry in _layer_style(layer)]
     rank = {name: i for i, name in enumerate(DRAW_ORDER)}
     found.sort(key=lambda entry: rank.get(entry["id"], len(rank)))

@@ -37,10 +37,14 @@ def test_page_serves_one_toggle_per_registry_layer(webmap_settings: Any, client:
 
 
 @pytest.mark.django_db
-def test_style_uses_our_tiles_only_and_no_text(webmap_settings: Any, client: Client) -> None:
+def test_style_uses_our_tiles_only_and_names_no_glyph_server(webmap_settings: Any, client: Client) -> None:
+    """Offline: no glyph server, no sprites; the names MapLibre draws with the browser's fonts are the wards'
+    label points."""
     style = page_config(client)["style"]
     assert "glyphs" not in style and "sprite" not in style, "the page must work offline"
-    assert all(entry["type"] != "symbol" for entry in style["layers"])
+    symbols = [entry for entry in style["layers"] if entry["type"] == "symbol"]
+    assert {entry["source-layer"] for entry in symbols} == {"wards", "wards_2025"}
+    assert all(entry["filter"] == ["==", ["geometry-type"], "Point"] for entry in symbols)
     (source,) = style["sources"].values()
     assert source["url"] == "http://testserver/tiles/ioc.json"
     tilejson = client.get("/tiles/ioc.json").json()

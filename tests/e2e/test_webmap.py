@@ -354,3 +354,24 @@ def test_print_shows_the_report_alone(page: Page) -> None:
     assert pdf.startswith(b"%PDF")
     assert re.search(r"Thông tin quy hoạch", page.page.inner_text(REPORT))
     page.assert_clean()
+
+
+def test_each_ward_is_named_once_on_the_map(page: Page) -> None:
+    """The names come from the tiles' one label point per ward: over the whole district, tile after tile, no
+    name is written twice (a polygon was named once per tile piece)."""
+    page.open()
+    page.page.evaluate("() => window.webmap.map.jumpTo({zoom: 14})")  # the district spans several tiles
+    page.wait_for_map()
+    for layer in ("wards", "wards_2025"):
+        names = page.page.evaluate(
+            "id => window.webmap.map.queryRenderedFeatures({layers: [id]}).map(f => f.properties.name)",
+            f"{layer}-label",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT name FROM layer_{layer}")
+            known = {name for (name,) in cursor.fetchall()}
+        assert names, f"no {layer} name drawn"
+        assert len(names) == len(set(names)), Counter(names).most_common(3)
+        assert set(names) <= known
+    page.screenshot("ward-names")
+    page.assert_clean()
