@@ -24,6 +24,10 @@ from tests.server_process import served
 QGIS_PYTHON = Path("/usr/bin/python3")
 RENDER = Path(__file__).with_name("render.py")
 Rendered = tuple[dict[str, Any], np.ndarray]
+QgisRun = Callable[[list[dict[str, Any]]], list[Rendered]]
+# (layer id, how it was added: vectortile, wmts, oapif, oapif-sld) → (result and image, extent in EPSG:3857)
+Extent = tuple[float, float, float, float]
+Drawn = dict[tuple[str, ...], tuple[Rendered, Extent]]
 
 
 def _qgis_present() -> bool:
@@ -47,7 +51,7 @@ def project_server(django_db_setup: None, project_scratch: Path) -> Iterator[str
 
 
 @pytest.fixture(scope="module")
-def qgis(tmp_path_factory: pytest.TempPathFactory) -> Callable[[list[dict[str, Any]]], list[Rendered]]:
+def qgis(tmp_path_factory: pytest.TempPathFactory) -> QgisRun:
     """Render jobs (see render.py) in one QGIS process; each job's result and its image as RGBA (straight alpha)."""
     out = tmp_path_factory.mktemp("qgis")
     runtime = out / "runtime"  # Qt wants its runtime folder private

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.request import urlopen
 
 import numpy as np
@@ -21,7 +20,7 @@ import shapely
 from django.db import connection
 
 from layers import registry
-from tests.qgis.conftest import Rendered
+from tests.qgis.conftest import Drawn, Extent, QgisRun
 from tile_cache import styles
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +41,7 @@ class Feature:
     boundary: Any
 
 
-def view_extent(layer_id: str) -> tuple[float, float, float, float]:
+def view_extent(layer_id: str) -> Extent:
     """The z16 tile holding the most of the layer: polygon centres, or boundary vertices for line layers."""
     points = (
         "ST_PointOnSurface(geom_3857)"
@@ -61,7 +60,7 @@ def view_extent(layer_id: str) -> tuple[float, float, float, float]:
     return (west, north - size, west + size, north)
 
 
-def features(layer_id: str, extent: tuple[float, float, float, float]) -> list[Feature]:
+def features(layer_id: str, extent: Extent) -> list[Feature]:
     """The layer's rows in view: the class the styles colour by (first code of ``ODT+CLN``), geometry clipped."""
     field = styles.layer_style(layer_id).field
     code = f"split_part({field}, '+', 1)" if field else "NULL"
@@ -91,7 +90,7 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def mask(geoms: list[Any], extent: tuple[float, float, float, float], all_touched: bool = False) -> np.ndarray:
+def mask(geoms: list[Any], extent: Extent, all_touched: bool = False) -> np.ndarray:
     shapes = [g for g in geoms if not g.is_empty]
     if not shapes:
         return np.zeros((SIZE, SIZE), dtype=bool)
@@ -105,7 +104,7 @@ def most_common(pixels: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in colours[counts.argmax()])
 
 
-def fill_mismatches(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> list[str]:
+def fill_mismatches(layer_id: str, image: np.ndarray, extent: Extent) -> list[str]:
     """Each of the largest polygons in view, 3 px in from its edges (outlines, anti-aliasing): its usual colour."""
     pixel = (extent[2] - extent[0]) / SIZE
     found = sorted(features(layer_id, extent), key=lambda f: -f.geom.area)
@@ -122,14 +121,14 @@ def fill_mismatches(layer_id: str, image: np.ndarray, extent: tuple[float, float
     return wrong
 
 
-def transparent_elsewhere(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> float:
+def transparent_elsewhere(layer_id: str, image: np.ndarray, extent: Extent) -> float:
     """Share of the pixels more than 3 px from any of the layer's polygons that are fully transparent."""
     pixel = (extent[2] - extent[0]) / SIZE
     near = mask([f.geom.buffer(3 * pixel) for f in features(layer_id, extent)], extent)
     return float((image[~near][:, 3] == 0).mean()) if (~near).any() else 1.0
 
 
-def line_share(layer_id: str, image: np.ndarray, extent: tuple[float, float, float, float]) -> float:
+def line_share(layer_id: str, image: np.ndarray, extent: Extent) -> float:
     """Share of the pixels on the layer's boundaries drawn in its line colour (dashes leave gaps)."""
     style = styles.layer_style(layer_id)
     assert style.stroke is not None
@@ -178,31 +177,29 @@ def ioc_job(base: str, extent: tuple[float, ...]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def render(qgis: QgisRun, jobs: list[dict[str, Any]]) -> Drawn:
+    """The jobs' images and results by (layer, how it was added), each with the extent it shows."""
+    done = qgis(jobs)
+    return {
+        tuple(job["name"].split("-", 1)): (out, cast(Extent, tuple(job["extent"])))
+        for job, out in zip(jobs, done, strict=True)
+    }
+
+
 @pytest.fixture(scope="module")
 def rendered(
-    project_server: str,
-    qgis: Callable[[list[dict[str, Any]]], list[Rendered]],
-    tmp_path_factory: pytest.TempPathFactory,
-    django_db_blocker: Any,
-) -> dict[tuple[str, str], tuple[Rendered, tuple[float, float, float, float]]]:
-    """Every vector layer added every way, rendered by one QGIS process over the layer's busiest z16 tile."""
+    project_server: str, qgis: QgisRun, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
+) -> Drawn:
+    """Every vector layer added every way, rendered by one QGIS process over the layer's busiest z16 tile; and
+    the IOC tileset over the parcels' one."""
     styles_dir = tmp_path_factory.mktemp("styles")
-    jobs, views = [], []
-    for layer_id in registry.ids():
-        with django_db_blocker.unblock():
-            extent = view_extent(layer_id)
-        for job in jobs_for(project_server, layer_id, extent, styles_dir):
-            jobs.append(job)
-            views.append((layer_id, job["name"].removeprefix(f"{layer_id}-"), extent))
     with django_db_blocker.unblock():
-        extent = view_extent("parcels")
-    jobs.append(ioc_job(project_server, extent))
-    views.append(("ioc", "vectortile", extent))
-    done = qgis(jobs)
-    return {(layer_id, kind): (out, extent) for (layer_id, kind, extent), out in zip(views, done, strict=True)}
+        views = {layer_id: view_extent(layer_id) for layer_id in registry.ids()}
+    jobs = [job for layer_id, extent in views.items() for job in jobs_for(project_server, layer_id, extent, styles_dir)]
+    return render(qgis, [*jobs, ioc_job(project_server, views["parcels"])])
 
 
-def _drawn(rendered: dict[Any, Any], layer_id: str, kind: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+def _drawn(rendered: Drawn, layer_id: str, kind: str) -> tuple[np.ndarray, Extent]:
     (result, image), extent = rendered[(layer_id, kind)]
     assert result["valid"], f"QGIS could not add {layer_id} as {kind}: {result['errors']}"
     assert result["style"] == [], f"QGIS could not load the {kind} style of {layer_id}: {result['style']}"
@@ -213,7 +210,7 @@ def _drawn(rendered: dict[Any, Any], layer_id: str, kind: str) -> tuple[np.ndarr
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("layer_id", FILL_LAYERS)
-def test_every_polygon_layer_is_drawn_in_its_palette_colours(rendered: dict, layer_id: str, kind: str) -> None:
+def test_every_polygon_layer_is_drawn_in_its_palette_colours(rendered: Drawn, layer_id: str, kind: str) -> None:
     image, extent = _drawn(rendered, layer_id, kind)
     assert fill_mismatches(layer_id, image, extent) == []
     assert transparent_elsewhere(layer_id, image, extent) > 0.99
@@ -221,7 +218,7 @@ def test_every_polygon_layer_is_drawn_in_its_palette_colours(rendered: dict, lay
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("layer_id", LINE_LAYERS)
-def test_every_ward_layer_is_drawn_in_its_line_colour(rendered: dict, layer_id: str, kind: str) -> None:
+def test_every_ward_layer_is_drawn_in_its_line_colour(rendered: Drawn, layer_id: str, kind: str) -> None:
     image, extent = _drawn(rendered, layer_id, kind)
     dashed = bool(styles.layer_style(layer_id).dash)
     assert line_share(layer_id, image, extent) > (0.4 if dashed else 0.8)
@@ -234,7 +231,7 @@ def label_pixels(layer_id: str, image: np.ndarray) -> int:
     return int(((np.abs(pixels[:, :3] - colour).max(axis=1) <= 8) & (pixels[:, 3] == 255)).sum())
 
 
-def district_extent() -> tuple[float, float, float, float]:
+def district_extent() -> Extent:
     """The square around every ward, in EPSG:3857."""
     with connection.cursor() as cursor:
         every = " UNION ALL ".join(f"SELECT geom_3857 FROM layer_{layer_id}" for layer_id in LABELLED)
@@ -250,23 +247,20 @@ def district_extent() -> tuple[float, float, float, float]:
 
 @pytest.fixture(scope="module")
 def district(
-    project_server: str,
-    qgis: Callable[[list[dict[str, Any]]], list[Rendered]],
-    tmp_path_factory: pytest.TempPathFactory,
-    django_db_blocker: Any,
-) -> dict[tuple[str, str], tuple[Rendered, tuple[float, float, float, float]]]:
+    project_server: str, qgis: QgisRun, tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any
+) -> Drawn:
     """The labelled layers added every way, rendered over the whole district (several tiles of each zoom)."""
     with django_db_blocker.unblock():
         extent = district_extent()
     styles_dir = tmp_path_factory.mktemp("district_styles")
-    jobs = [job for layer_id in LABELLED for job in jobs_for(project_server, layer_id, extent, styles_dir)]
-    done = qgis(jobs)
-    return {tuple(job["name"].split("-", 1)): (out, extent) for job, out in zip(jobs, done, strict=True)}
+    return render(
+        qgis, [job for layer_id in LABELLED for job in jobs_for(project_server, layer_id, extent, styles_dir)]
+    )
 
 
 @pytest.mark.parametrize("kind", ["vectortile", "oapif", "oapif-sld"])
 @pytest.mark.parametrize("layer_id", LABELLED)
-def test_each_ward_is_named_once_in_its_label_colour(district: dict, layer_id: str, kind: str) -> None:
+def test_each_ward_is_named_once_in_its_label_colour(district: Drawn, layer_id: str, kind: str) -> None:
     """Every name once across the district: vector tiles carry one label point per ward (a polygon was named
     once per tile piece: "Phường 5" four times). Drawn at the label colour at full strength (a QML without a
     font weight was read as weight 0: a thin, grey-looking face; a QML whose wards were obstacles to their own
@@ -281,7 +275,7 @@ def test_each_ward_is_named_once_in_its_label_colour(district: dict, layer_id: s
 
 
 @pytest.mark.parametrize("layer_id", LABELLED)
-def test_the_raster_tiles_name_the_wards_too(district: dict, layer_id: str) -> None:
+def test_the_raster_tiles_name_the_wards_too(district: Drawn, layer_id: str) -> None:
     image, _ = _drawn(district, layer_id, "wmts")
     assert label_pixels(layer_id, image) > 30
 
@@ -294,7 +288,7 @@ def over(top: tuple[int, ...], bottom: tuple[int, ...]) -> tuple[int, ...]:
     return (*(round(v) for v in rgb), round(alpha * 255))
 
 
-def test_the_ioc_tileset_shows_every_layer_in_one_qgis_layer(rendered: dict) -> None:
+def test_the_ioc_tileset_shows_every_layer_in_one_qgis_layer(rendered: Drawn) -> None:
     """The wall's tileset with its style: drawn over every polygon of every layer in view; inside
     a parcel that only the zoning plan lies under, the parcel's colour over its zone's, as the style stacks them."""
     image, extent = _drawn(rendered, "ioc", "vectortile")
@@ -319,7 +313,7 @@ def test_the_ioc_tileset_shows_every_layer_in_one_qgis_layer(rendered: dict) -> 
 def test_closer_than_z18_qgis_draws_the_z18_tiles_it_was_told_of(
     project_server: str,
     project_scratch: Path,
-    qgis: Callable[[list[dict[str, Any]]], list[Rendered]],
+    qgis: QgisRun,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """TileJSON says maxzoom 18: a view at z21's resolution is drawn, in the palette, from z18 tiles alone."""
