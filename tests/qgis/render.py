@@ -2,7 +2,8 @@
 
 Reads a JSON list of jobs on stdin; each job names how the layer is added —
 ``vectortile`` (Layer → Add Vector Tile Layer: XYZ URL, zoom range and the
-MapLibre *Style URL*), ``wmts`` (Add WMS/WMTS Layer from the capabilities URL)
+MapLibre *Style URL*), ``wmts`` (Add WMS/WMTS Layer: a WMTS layer from the capabilities URL, or a WMS
+one), ``xyz`` (raster XYZ tiles)
 or ``oapif`` (Add OGC API – Features layer, then *Load Style* of a QML or SLD file) —
 the extent in EPSG:3857 and the image size. Each job's image is written as a
 PNG on a transparent background; stdout gets one JSON list: per job whether the
@@ -52,19 +53,25 @@ def vector_tile_layer(job):
 
 
 def wmts_layer(job):
-    """The URI QGIS's WMS/WMTS dialog builds for a WMTS layer of a capabilities document."""
-    parts = {
-        "contextualWMSLegend": "0",
-        "crs": "EPSG:3857",
-        "dpiMode": "7",
-        "format": "image/png",
-        "layers": job["layer"],
-        "styles": "default",
-        "tileMatrixSet": job["matrix_set"],
-        "url": job["url"],
-    }
+    """The URI QGIS's WMS/WMTS dialog builds: a WMTS layer of a capabilities document, or (no tile matrix set)
+    a WMS layer drawn by GetMap."""
+    parts = {"contextualWMSLegend": "0", "crs": "EPSG:3857", "dpiMode": "7", "format": "image/png"}
+    parts |= {"layers": job["layer"], "styles": "default" if "matrix_set" in job else ""}
+    if "matrix_set" in job:
+        parts["tileMatrixSet"] = job["matrix_set"]
+    parts["url"] = job["url"]
     uri = "&".join(f"{key}={value}" for key, value in parts.items())
     return QgsRasterLayer(uri, job["name"], "wms"), []
+
+
+def xyz_layer(job):
+    """Raster XYZ Tiles → New Connection, as the browser panel stores it."""
+    uri = QgsDataSourceUri()
+    uri.setParam("type", "xyz")
+    uri.setParam("url", job["url"])
+    uri.setParam("zmin", str(job["zmin"]))
+    uri.setParam("zmax", str(job["zmax"]))
+    return QgsRasterLayer(bytes(uri.encodedUri()).decode(), job["name"], "wms"), []
 
 
 def oapif_layer(job):
@@ -78,7 +85,7 @@ def oapif_layer(job):
     return layer, said
 
 
-KINDS = {"vectortile": vector_tile_layer, "wmts": wmts_layer, "oapif": oapif_layer}
+KINDS = {"vectortile": vector_tile_layer, "wmts": wmts_layer, "xyz": xyz_layer, "oapif": oapif_layer}
 
 
 def render(job):

@@ -1,7 +1,8 @@
-"""Every layer shows in QGIS with its style — as XYZ vector tiles with the MapLibre style URL, as WMTS, and as
-OGC API Features with the QML or the SLD — judged feature by feature: inside each of the largest polygons in view the
-colour QGIS drew is the layer's palette colour for that feature's class at the style's opacity; each ward
-boundary is drawn in its line colour; where the layer has nothing, the image is transparent."""
+"""Every layer shows in QGIS with its style — as XYZ vector tiles with the MapLibre style URL, as WMTS, WMS
+and XYZ raster tiles, and as OGC API Features with the QML or the SLD — judged feature by feature: inside each
+of the largest polygons in view the colour QGIS drew is the layer's palette colour for that feature's class at
+the style's opacity; each ward boundary is drawn in its line colour; where the layer has nothing, the image is
+transparent."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ HALF_WORLD = 20037508.342789244
 SAMPLED = 12  # largest polygons judged per view
 FILL_LAYERS = [layer_id for layer_id in registry.ids() if styles.layer_style(layer_id).has_fill]
 LINE_LAYERS = [layer_id for layer_id in registry.ids() if not styles.layer_style(layer_id).has_fill]
-KINDS = ("vectortile", "wmts", "oapif", "oapif-sld")
+KINDS = ("vectortile", "wmts", "wms", "xyz", "oapif", "oapif-sld")
 LABELLED = [layer_id for layer_id in registry.ids() if styles.layer_style(layer_id).label]
 
 
@@ -156,11 +157,14 @@ def jobs_for(base: str, layer_id: str, extent: tuple[float, ...], styles_dir: Pa
     tiles = f"{base}/tiles/{layer_id}/{{z}}/{{x}}/{{y}}.mvt"
     zooms = {"zmin": tilejson["minzoom"], "zmax": tilejson["maxzoom"]}
     capabilities = f"{base}/mapproxy/wmts/1.0.0/WMTSCapabilities.xml"
+    raster_xyz = f"{base}/mapproxy/wmts/{layer_id}/webmercator/{{z}}/{{x}}/{{y}}.png"
     return [
         {"kind": "vectortile", "name": f"{layer_id}-vectortile", "url": tiles,
          "style": f"{base}/styles/{layer_id}.json", **zooms, **common},
         {"kind": "wmts", "name": f"{layer_id}-wmts", "layer": layer_id, "matrix_set": "webmercator",
          "url": capabilities, **common},
+        {"kind": "wmts", "name": f"{layer_id}-wms", "layer": layer_id, "url": f"{base}/mapproxy/service", **common},
+        {"kind": "xyz", "name": f"{layer_id}-xyz", "url": raster_xyz, **zooms, **common},
         {"kind": "oapif", "name": f"{layer_id}-oapif", "style": qml, **features_api, **common},
         {"kind": "oapif", "name": f"{layer_id}-oapif-sld", "style": sld, **features_api, **common},
     ]  # fmt: skip
