@@ -79,7 +79,7 @@ def drawn_at(page: Page, layer_id: str, lon: float, lat: float, zoom: float) -> 
         "([lon, lat]) => { const p = window.webmap.map.project([lon, lat]); return [p.x, p.y]; }", [lon, lat]
     )
     shot = Image.open(io.BytesIO(page.page.locator("#map").screenshot())).convert("RGB")
-    return tuple(shot.getpixel((round(x), round(y))))  # type: ignore[arg-type]
+    return tuple(shot.getpixel((round(x), round(y))))
 
 
 @pytest.mark.parametrize("layer_id", FILL_LAYERS)
