@@ -23,6 +23,7 @@ import psycopg
 import pyogrio.raw
 import shapely
 from psycopg import sql
+from psycopg.adapt import PyFormat
 
 from layers.crs import VN2000_SRID, WGS84_SRID, transformer
 
@@ -78,6 +79,9 @@ def load(path: str, table: str, dsn: str) -> int:
         cursor.execute(create(table, names, [sql_type(a) for a in arrays]))
         target = sql.SQL(", ").join(map(sql.Identifier, [*names, "geom"]))
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), target)
+        # set_types finds dumpers by OID, and psycopg 3.3's for bytea is a Python class (dbapi20's): the loader
+        # registers the C one again on its COPY cursor (loaders/swap.py), so the floor does the same.
+        cursor.adapters.register_dumper(bytes, cursor.adapters.get_dumper(bytes, PyFormat.BINARY))
         with cursor.copy(statement) as copy:
             copy.set_types([*(WIRE_TYPES[sql_type(a)] for a in arrays), "bytea"])
             for row in rows:

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from django.db import DatabaseError, connection, transaction
 from psycopg import sql
+from psycopg.adapt import PyFormat
 
 from layers import registry
 from loaders import archive, history, parallel, rebuild, retire, staging
@@ -302,6 +303,14 @@ def _wkb(geoms: Any) -> Any:
 COPY_CHUNK = 50_000
 
 
+def _c_bytes_dumper(cursor: Any) -> None:
+    """COPY's ``set_types`` finds each column's dumper by type OID, and psycopg 3.3's for bytea is dbapi20's
+    ``BinaryBinaryDumper``, a Python subclass: one Python call per geometry (1.0 s of a million-parcel load,
+    holding the GIL). Registered again on this cursor only, bytes take psycopg's C dumper."""
+    adapters = cursor.adapters
+    adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
+
+
 def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray, with_fid: bool) -> Iterator[tuple[Any, ...]]:
     """Rows for COPY of the features at indices ``part``; geometry EWKB is made per chunk to bound memory."""
     mapped, checked = ready.mapped, ready.checked
@@ -322,6 +331,7 @@ def _chunk_rows(layer: registry.Layer, ready: Prepared, part: np.ndarray, with_f
 def _copy(cursor: Any, layer: registry.Layer, ready: Prepared, keep: np.ndarray, table: str, advance: Advance) -> None:
     """Binary COPY of the features at ``keep`` on a psycopg cursor, chunk by chunk."""
     with_fid = staging.with_fid(table)
+    _c_bytes_dumper(cursor)
     with cursor.copy(staging.copy_into(layer, table)) as copy:
         copy.set_types(staging.copy_types(layer, table))
         for start in range(0, len(keep), COPY_CHUNK):
