@@ -76,9 +76,9 @@ def _label_rows(layer: Layer) -> sql.Composed:
     """One point per feature where a style writes its name, in the one tile holding it; no feature id (the
     polygon has it). Computed on the stored geometry, so the name stays put from zoom to zoom."""
     return sql.SQL(
-        "SELECT NULL::bigint AS id, {attributes}, ST_AsMVTGeom(l.label, b.env, {extent}, 0, false) AS geom "
-        "FROM (SELECT l.*, ST_PointOnSurface(l.geom_3857) AS label FROM {table} l, bounds b "
-        "WHERE l.geom_3857 && b.env OFFSET 0) l, bounds b WHERE ST_Intersects(l.label, b.env)"
+        "SELECT NULL::bigint AS id, {attributes}, ST_AsMVTGeom(l.label_point, b.env, {extent}, 0, false) AS geom "
+        "FROM (SELECT l.*, ST_PointOnSurface(l.geom_3857) AS label_point FROM {table} l, bounds b "
+        "WHERE l.geom_3857 && b.env OFFSET 0) l, bounds b WHERE ST_Intersects(l.label_point, b.env)"
     ).format(attributes=_attributes(layer), extent=sql.Literal(EXTENT), table=sql.Identifier(layer.table))
 
 
