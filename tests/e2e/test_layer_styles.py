@@ -13,6 +13,7 @@ from PIL import Image
 
 from gis_server.webmap.config import BACKGROUND
 from layers import registry
+from tests import palette
 from tests.e2e.conftest import Page
 from tile_cache import styles
 
@@ -47,18 +48,9 @@ def zoom_for(layer_id: str, radius_m: float) -> float:
 
 def expected(layer_id: str, code: str | None) -> tuple[int, ...]:
     """The class's colour at the style's opacity over the page's background."""
-    style = styles.layer_style(layer_id)
-    colour = style.fill
-    if style.classes:
-        assert style.other is not None
-        colour = next((c.color for c in style.classes if c.code == code), style.other.color)
-    assert colour is not None
-    top, under = _rgb(colour), _rgb(BACKGROUND)
-    return tuple(round(t * style.opacity + u * (1 - style.opacity)) for t, u in zip(top, under, strict=True))
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+    top, opacity = palette.fill(layer_id, code)
+    under = palette.rgb(BACKGROUND)
+    return tuple(round(t * opacity + u * (1 - opacity)) for t, u in zip(top, under, strict=True))
 
 
 def drawn_at(page: Page, layer_id: str, lon: float, lat: float, zoom: float) -> tuple[int, ...]:

@@ -36,15 +36,17 @@ from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
 
+def xyz_uri(job, **extra):
+    """An XYZ connection's URI (vector or raster tiles), as QGIS's dialogs store it."""
+    uri = QgsDataSourceUri()
+    for key, value in {"type": "xyz", "url": job["url"], "zmin": job["zmin"], "zmax": job["zmax"], **extra}.items():
+        uri.setParam(key, str(value))
+    return bytes(uri.encodedUri()).decode()
+
+
 def vector_tile_layer(job):
     """As QGIS's Vector Tile connection dialog stores it; the style is loaded as QGIS loads it on adding."""
-    uri = QgsDataSourceUri()
-    uri.setParam("type", "xyz")
-    uri.setParam("url", job["url"])
-    uri.setParam("zmin", str(job["zmin"]))
-    uri.setParam("zmax", str(job["zmax"]))
-    uri.setParam("styleUrl", job["style"])
-    layer = QgsVectorTileLayer(bytes(uri.encodedUri()).decode(), job["name"])
+    layer = QgsVectorTileLayer(xyz_uri(job, styleUrl=job["style"]), job["name"])
     said = []
     if layer.isValid():
         error, ok = layer.loadDefaultStyle()
@@ -66,12 +68,7 @@ def wmts_layer(job):
 
 def xyz_layer(job):
     """Raster XYZ Tiles → New Connection, as the browser panel stores it."""
-    uri = QgsDataSourceUri()
-    uri.setParam("type", "xyz")
-    uri.setParam("url", job["url"])
-    uri.setParam("zmin", str(job["zmin"]))
-    uri.setParam("zmax", str(job["zmax"]))
-    return QgsRasterLayer(bytes(uri.encodedUri()).decode(), job["name"], "wms"), []
+    return QgsRasterLayer(xyz_uri(job), job["name"], "wms"), []
 
 
 def oapif_layer(job):

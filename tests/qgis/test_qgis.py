@@ -21,6 +21,7 @@ import shapely
 from django.db import connection
 
 from layers import registry
+from tests import palette
 from tests.qgis.conftest import Drawn, Extent, QgisRun
 from tile_cache import styles
 
@@ -78,17 +79,8 @@ def features(layer_id: str, extent: Extent) -> list[Feature]:
 
 def expected_fill(layer_id: str, code: str | None) -> tuple[int, ...]:
     """The RGBA every renderer must give a feature of this class: the palette's colour at the style's opacity."""
-    style = styles.layer_style(layer_id)
-    colour = style.fill
-    if style.classes:
-        assert style.other is not None
-        colour = next((c.color for c in style.classes if c.code == code), style.other.color)
-    assert colour is not None
-    return (*_rgb(colour), round(style.opacity * 255))
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+    colour, opacity = palette.fill(layer_id, code)
+    return (*colour, round(opacity * 255))
 
 
 def mask(geoms: list[Any], extent: Extent, all_touched: bool = False) -> np.ndarray:
@@ -136,7 +128,7 @@ def line_share(layer_id: str, image: np.ndarray, extent: Extent) -> float:
     on_line = mask([f.boundary for f in features(layer_id, extent)], extent)
     assert on_line.sum() > 100, f"{layer_id}: no boundary in view"
     pixels = image[on_line].astype(int)
-    close = (np.abs(pixels[:, :3] - np.array(_rgb(style.stroke))).max(axis=1) <= 40) & (pixels[:, 3] >= 128)
+    close = (np.abs(pixels[:, :3] - np.array(palette.rgb(style.stroke))).max(axis=1) <= 40) & (pixels[:, 3] >= 128)
     return float(close.mean())
 
 
@@ -230,7 +222,7 @@ def test_every_ward_layer_is_drawn_in_its_line_colour(rendered: Drawn, layer_id:
 
 def label_pixels(layer_id: str, image: np.ndarray) -> int:
     """How many opaque pixels are the label colour itself: the core of the glyphs, not their anti-aliased edge."""
-    colour = np.array(_rgb(styles.layer_style(layer_id).label_color))
+    colour = np.array(palette.rgb(styles.layer_style(layer_id).label_color))
     pixels = image.reshape(-1, 4).astype(int)
     return int(((np.abs(pixels[:, :3] - colour).max(axis=1) <= 8) & (pixels[:, 3] == 255)).sum())
 
