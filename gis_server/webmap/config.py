@@ -24,8 +24,6 @@ VENDOR_DIR = Path(__file__).resolve().parent / "static" / "webmap" / "vendor" / 
 VENDOR_FILES = ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css")
 SOURCE = "tanbinh"
 BACKGROUND = "#f3f1ec"
-# The shared order: fills, then outlines, then names.
-DRAW_ORDER = styles.DRAW_ORDER
 # Reversing a URL pattern with this id and cutting it out gives the path prefix the page's script completes.
 _PLACEHOLDER = 987654321
 
@@ -39,10 +37,12 @@ def _layer_style(layer: registry.Layer) -> list[dict[str, Any]]:
 
 
 def map_style(tilejson_url: str) -> dict[str, Any]:
-    """A complete MapLibre style: our tiles only, no basemap, glyph server or sprites (the page works offline)."""
-    found = [entry for layer in registry.LAYERS for entry in _layer_style(layer)]
-    rank = {name: i for i, name in enumerate(DRAW_ORDER)}
-    found.sort(key=lambda entry: rank.get(entry["id"], len(rank)))
+    """A complete MapLibre style: our tiles only, no basemap, glyph server or sprites (the page works offline).
+    The operations centre's style, layer for layer and in its order, over the page's own source."""
+    found = [
+        {**entry, "source": SOURCE, "metadata": {"tanbinh:layer": entry["source-layer"]}}
+        for entry in styles.maplibre(IOC)["layers"]
+    ]
     background = {"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}
     return {
         "version": 8,
