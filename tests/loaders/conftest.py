@@ -63,6 +63,12 @@ class Scratch:
         with _connect(self.name) as conn:
             return conn.execute(statement, params).fetchall()
 
+    def vacuum(self, table: str) -> None:
+        """VACUUM ANALYZE ``table`` (a partitioned one with its partitions) now: autovacuum may do it at any moment
+        after a load, and the free-space and visibility maps it adds change what ``pg_total_relation_size`` says."""
+        with _connect(self.name, autocommit=True) as conn:
+            conn.execute(f'VACUUM ANALYZE "{table}"')
+
     def parcels_checksum(self) -> tuple[Any, ...]:
         return self.query(
             "SELECT count(*), md5(string_agg(id || ':' || load_id || ':' || ward_code || ':' || map_sheet || ':' || "
