@@ -102,6 +102,17 @@ def open_next(cursor: Any, layer: Layer, load_id: int) -> list[Index]:
     return indexes
 
 
+def claim_ids(cursor: Any, layer: Layer, count: int) -> int:
+    """Take ``count`` ids of the new table's sequence at once and return the first: rows COPYed with the first id
+    plus their place among the load's rows have the ids a single COPY in file order would give them, however
+    many connections write them and in whatever order."""
+    sequence = _sequence(next_table(layer))
+    cursor.execute(sql.SQL("SELECT nextval({})").format(sequence))
+    first = int(cursor.fetchone()[0])
+    cursor.execute(sql.SQL("SELECT setval({}, %s, false)").format(sequence), [first + count])
+    return first
+
+
 def close_next(cursor: Any, layer: Layer, indexes: list[Index], retiring: int | None) -> None:
     """Index the filled table, analyze it and swap it in, all on this cursor (inside the caller's transaction)."""
     for statement in build_statements(layer, indexes):

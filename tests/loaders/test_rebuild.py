@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 
 from loaders.staging import LOCK_CLASS
-from tests.loaders.conftest import Scratch, _connect
+from tests.loaders.conftest import ROOT, Scratch, _connect
 
 SHAPE = (
     "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'layer_parcels' "
@@ -185,3 +187,25 @@ def test_builds_start_with_the_longest() -> None:
     ]
     names = [d.partition(" INDEX ")[2].split()[0] for d in sorted(definitions, key=_build_rank)]
     assert names == ["p_geom", "p_fold", "p_key", "p_pkey"]
+
+
+# The CLI with the COPY cut into chunks of a hundred rows, so that the sample's chunks go out on every connection.
+_CHUNKED = (
+    "import sys; from loaders import cli; cli._setup_django(); import loaders.swap as swap; swap.COPY_CHUNK = 100; "
+    "sys.exit(cli.main())"
+)
+_IN_ORDER = "SELECT id - min(id) OVER (), ward_code, map_sheet, parcel_no FROM layer_parcels ORDER BY id"
+
+
+def test_rows_copied_on_several_connections_keep_the_ids_of_file_order(scratch: Scratch) -> None:
+    """The new table is filled a chunk at a time on several connections at once; each row still gets the id a
+    single COPY in file order gives it, whichever connection wrote it, and the ids leave no gap."""
+    _replace(scratch)
+    single = scratch.query(_IN_ORDER)
+    argv = ["load", "parcels", str(scratch.sample / "parcels.gpkg"), "--mode", "replace", "--force", "--quiet"]
+    subprocess.run([sys.executable, "-c", _CHUNKED, *argv], cwd=ROOT, env=scratch.env, check=True, timeout=300)
+    assert len(single) > 10 * 100, "enough chunks for every connection"
+    assert scratch.query(_IN_ORDER) == single
+    first, last, count = scratch.query("SELECT min(id), max(id), count(*) FROM layer_parcels")[0]
+    assert last - first + 1 == count
+    assert scratch.query("SELECT nextval(pg_get_serial_sequence('layer_parcels', 'id'))")[0][0] == last + 1
