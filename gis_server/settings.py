@@ -71,6 +71,8 @@ GIS_MAPNIK_PERSIST_CONNECTION = env.bool("GIS_MAPNIK_PERSIST_CONNECTION", defaul
 GIS_GLYPHS_URL = env.str("GIS_GLYPHS_URL", default="")
 # Browsers may reuse a tile (vector or raster) this long without asking; the ETag makes asking cheap.
 GIS_TILE_MAX_AGE = env.int("GIS_TILE_MAX_AGE", default=60)
+# How often (seconds) the web map asks whether a load changed its data, and redraws the tiles if so; 0: never.
+GIS_MAP_REFRESH_SECONDS = env.int("GIS_MAP_REFRESH_SECONDS", default=30)
 # Most bytes a vector tile may take: a denser layer keeps its largest features in it (the next zoom has all).
 GIS_TILE_MAX_BYTES = env.int("GIS_TILE_MAX_BYTES", default=500 * 1000)
 

@@ -1,7 +1,16 @@
-"""TileJSON 3.0 documents for the vector tilesets, with each layer's public fields and zoom range."""
+"""TileJSON 3.0 documents for the vector tilesets, with each layer's public fields and zoom range.
+
+The tile URL carries the tileset's data version (``?v=``, the last load or
+rollback of any of its layers): a client that reads the document again after
+a load gets new URLs, so neither its own tiles in memory nor its browser's
+HTTP cache (``GIS_TILE_MAX_AGE``) keeps the old data on screen. The web map
+polls it for exactly that (``GIS_MAP_REFRESH_SECONDS``). The server ignores
+the parameter: the same tile, the same ETag.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -9,11 +18,29 @@ from psycopg import sql
 
 from layers import registry
 from layers.crs import TAN_BINH_WGS84_BOUNDS
+from layers.models import Load
 from tile_cache import styles
 from tile_cache.grid import DATA_MAX_ZOOM, Tileset, tileset
 
 _TYPES = {registry.Kind.TEXT: "String", registry.Kind.INTEGER: "Number", registry.Kind.REAL: "Number",
           registry.Kind.DATE: "String"}  # fmt: skip
+
+
+# Load records of loads and rollbacks that changed a layer (a failed load leaves none).
+FINISHED = ("done", "rolled_back")
+
+
+def data_version(layers: tuple[registry.Layer, ...]) -> int | None:
+    """The id of the last finished load or rollback of any of ``layers``: it changes exactly when their rows do
+    (every loader writes through a load record); None before the first."""
+    finished = Load.objects.filter(layer__in=[layer.id for layer in layers], status__in=FINISHED)
+    return finished.order_by("-id").values_list("id", flat=True).first()
+
+
+@lru_cache(maxsize=64)
+def _bounds_of(name: str, version: int | None) -> list[float]:
+    """``_bounds`` once per data version: a million parcels' extent is a 50 ms scan, and clients poll this."""
+    return _bounds(tileset(name).layers)
 
 
 def _bounds(layers: tuple[registry.Layer, ...]) -> list[float]:
@@ -41,9 +68,13 @@ def _vector_layer(layer: registry.Layer) -> dict[str, Any]:
     }
 
 
-def document(name: str, tile_url: str) -> dict[str, Any]:
+def document(name: str, tile_url: str, versioned: bool = False) -> dict[str, Any]:
+    """The tileset's TileJSON; ``versioned``: its tile URL carries the data version (see the module's note)."""
     found: Tileset = tileset(name)
-    bounds = _bounds(found.layers)
+    version = data_version(found.layers)
+    bounds = _bounds_of(found.id, version)
+    if versioned and version is not None:
+        tile_url += f"{'&' if '?' in tile_url else '?'}v={version}"
     centre = [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6), max(found.min_zoom, 14)]
     titles = " + ".join(layer.title_vi for layer in found.layers)
     return {

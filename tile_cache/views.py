@@ -39,7 +39,9 @@ def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResp
 def tilejson_view(request: HttpRequest, tileset: str) -> JsonResponse:
     url = request.build_absolute_uri(f"/tiles/{tileset}/") + "{z}/{x}/{y}.mvt"
     try:
-        body = tilejson.document(tileset, url)
+        body = tilejson.document(tileset, url, versioned=True)
     except GisError as error:
         return error_response(error)
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False}, headers={"Access-Control-Allow-Origin": "*"})
+    # Read again by clients after every load (its tile URL carries the data version): never reused unasked.
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False}, headers=headers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -83,6 +84,8 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
     return {
         "bounds": list(TAN_BINH_WGS84_BOUNDS),
         "style": map_style(tilejson),
+        # The TileJSON's tile URL changes with every load: read again this often, the map follows (refresh.js).
+        "refresh": {"source": SOURCE, "tilejson": tilejson, "seconds": settings.GIS_MAP_REFRESH_SECONDS},
         "layers": layers(),
         "parcel_min_zoom": registry.PARCELS.min_zoom,
         # Ward names the search box recognises before it asks the API (old wards, then the 2025 wards).

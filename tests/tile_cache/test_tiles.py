@@ -220,7 +220,7 @@ def test_accept_encoding_is_read_as_http_says(header: str | None, accepted: bool
 def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
     body = client.get("/tiles/parcels.json").json()
     assert body["tilejson"] == "3.0.0"
-    assert body["tiles"][0].endswith("/tiles/parcels/{z}/{x}/{y}.mvt")
+    assert body["tiles"][0].endswith(f"/tiles/parcels/{{z}}/{{x}}/{{y}}.mvt?v={_last_load('parcels')}")
     fields = body["vector_layers"][0]["fields"]
     assert "owner_name" not in fields and "map_sheet" in fields
     assert list(fields) == [f.name for f in styles.tile_fields(registry.PARCELS)]
@@ -230,6 +230,44 @@ def test_tilejson_lists_public_fields_and_zooms(client: Client) -> None:
     assert body["maxzoom"] == body["vector_layers"][0]["maxzoom"] == 18 < registry.PARCELS.max_zoom
     west, south, east, north = body["bounds"]
     assert 106.6 < west < east < 106.7 and 10.7 < south < north < 10.9
+
+
+def _last_load(*layers: str) -> int:
+    from layers.models import Load
+
+    return Load.objects.filter(layer__in=layers, status="done").latest("id").pk
+
+
+def _version(client: Client, tileset: str) -> str:
+    response = client.get(f"/tiles/{tileset}.json")
+    assert response["Cache-Control"] == "no-cache", "clients read it again after a load, never a kept copy"
+    return str(response.json()["tiles"][0].rpartition("?v=")[2])
+
+
+@pytest.mark.django_db
+def test_the_tile_url_carries_the_last_load_of_the_tilesets_layers(client: Client) -> None:
+    """A load of the wards gives the wards' and the operations centre's tilesets new tile URLs, not the parcels'
+    (whose tiles did not change); a load still running, or one that failed, gives none."""
+    from django.utils import timezone
+
+    from layers.models import Load
+
+    before = {name: _version(client, name) for name in ("parcels", "wards", "ioc")}
+    assert before["ioc"] == str(_last_load(*(layer.id for layer in registry.LAYERS)))
+
+    def record(status: str) -> int:
+        return Load.objects.create(layer="wards", source="w.gpkg", sha256="", mode="replace", user="test",
+                                   started_at=timezone.now(), status=status).pk  # fmt: skip
+
+    record("running")
+    record("failed")
+    assert {name: _version(client, name) for name in before} == before
+    done = record("done")
+    assert {name: _version(client, name) for name in before} == {**before, "wards": str(done), "ioc": str(done)}
+    tile = busy_tile(17)
+    plain = client.get(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt")
+    versioned = client.get(f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt?v={done}")
+    assert (versioned.status_code, versioned["ETag"], versioned.content) == (200, plain["ETag"], plain.content)
 
 
 @pytest.mark.django_db
@@ -264,6 +302,7 @@ def test_a_load_purges_exactly_the_tiles_over_what_it_changed(
     assert after_far["X-Tile-Cache"] == "hit", "tiles elsewhere stay cached"
     assert far_file.stat().st_mtime_ns == far_mtime
     assert after_far.content == before["far"]
+    assert _version(client, "parcels") == str(_last_load("parcels")), "new tile URLs for clients to follow"
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ import { AttributionControl, Map as MapLibreMap, NavigationControl, ScaleControl
 
 import { createApi } from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { followData } from "./refresh.js";
 import { escape, renderReport } from "./report.js";
 import { parseQuery } from "./search.js";
 
@@ -323,6 +324,7 @@ setLanguage(initialLanguage());
 buildLayerToggles();
 const initial = parcelFromUrl();
 if (initial !== null) selectParcel(initial, { push: false });
+mapReady.then(() => followData(map, config.refresh));
 
 // For people and tests poking at the page: the map (map.project etc.) and the selection.
 window.webmap = { map, ready: mapReady, state, selectParcel, runSearch };

@@ -1,0 +1,64 @@
+"""The web map follows the data: after a load, the tiles in view are asked for again under the new version.
+
+The server thread sees only committed rows, so the load record is written on a connection of its own and
+removed afterwards (the tiles themselves do not change: what is tested is that the page notices).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+
+from tests.e2e.conftest import Page
+from tests.loaders.conftest import _connect
+from tile_cache.grid import IOC
+
+TILES = "window.webmap.map.getSource('tanbinh').tiles[0]"
+TILE = re.compile(rf"/tiles/{IOC}/(\d+)/(\d+)/(\d+)\.mvt(\?v=\d+)?$")
+
+
+@contextmanager
+def committed_load(layer: str) -> Iterator[int]:
+    """A finished load record of ``layer``, committed for as long as the block runs."""
+    with _connect(connection.settings_dict["NAME"], autocommit=True) as conn:
+        row = conn.execute(
+            'INSERT INTO gis_load (layer, source, sha256, mode, options, "user", started_at, finished_at, status, '
+            "counts, report) VALUES (%s, 'e2e', '', 'append', '{}', 'e2e', now(), now(), 'done', '{}', '{}') "
+            "RETURNING id",
+            (layer,),
+        ).fetchone()
+        assert row is not None
+        load_id = row[0]
+        try:
+            yield int(load_id)
+        finally:
+            conn.execute("DELETE FROM gis_load WHERE id = %s", (load_id,))
+
+
+def test_after_a_load_the_map_asks_for_the_tiles_in_view_again_under_its_version(page: Page, settings: Any) -> None:
+    settings.GIS_MAP_REFRESH_SECONDS = 1
+    asked: list[re.Match[str]] = []
+
+    def record(request: Any) -> None:
+        if found := TILE.search(request.url):
+            asked.append(found)
+
+    page.page.on("request", record)
+    page.open()
+    first = {m.group(1, 2, 3) for m in asked}
+    assert first, "the map drew its tiles"
+    count = len(asked)
+    page.page.wait_for_timeout(2_500)  # two checks and more: nothing changed, nothing is asked again
+    assert len(asked) == count
+    with committed_load("wards") as load_id:
+        page.page.wait_for_function(f"() => {TILES}.endsWith('?v={load_id}')", timeout=10_000)
+        # Not ``wait_for_map``: MapLibre may send no further 'idle' event once the reloaded tiles are in.
+        page.page.wait_for_function("() => window.webmap.map.loaded() && window.webmap.map.areTilesLoaded()")
+    again = asked[count:]
+    assert again and {m.group(4) for m in again} == {f"?v={load_id}"}, "asked again, under the new URL"
+    assert {m.group(1, 2, 3) for m in again} <= first, "the tiles the map holds, not others"
+    page.assert_clean()
