@@ -130,18 +130,22 @@ class Page:
         self.page.goto(self.base + path)
         self.wait_for_map()
 
-    def wait_for_map(self) -> None:
-        """Until the style, the tiles in view and any camera move are done."""
+    def wait_for_map(self, seconds: int = 60) -> None:
+        """Until the style, the tiles in view and any camera move are done; an error after ``seconds`` (a map
+        that never settles, e.g. a source the server failed, must fail its test, not hang the suite)."""
         self.page.wait_for_function("() => window.webmap !== undefined", timeout=15_000)
         self.page.evaluate(
-            """async () => {
+            """async (seconds) => {
                 const map = window.webmap.map;
-                await window.webmap.ready;
-                await new Promise((resolve) => {
+                const settled = window.webmap.ready.then(() => new Promise((resolve) => {
                     if (map.loaded() && !map.isMoving()) resolve();
                     else map.once('idle', resolve);
-                });
-            }"""
+                }));
+                const late = new Promise((_, reject) => setTimeout(
+                    () => reject(new Error(`the map did not settle in ${seconds} s`)), seconds * 1000));
+                await Promise.race([settled, late]);
+            }""",
+            seconds,
         )
 
     def screenshot(self, name: str) -> Path:
