@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_safe
 
 from gis_server.errors import GisError
@@ -36,12 +40,17 @@ def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResp
 
 
 @require_GET
-def tilejson_view(request: HttpRequest, tileset: str) -> JsonResponse:
+def tilejson_view(request: HttpRequest, tileset: str) -> HttpResponse:
+    """Read again by clients after every load (its tile URL carries the data version), so never reused unasked
+    (``no-cache``); the web map asks every half minute, and what did not change is a 304 without a body."""
     url = request.build_absolute_uri(f"/tiles/{tileset}/") + "{z}/{x}/{y}.mvt"
     try:
         body = tilejson.document(tileset, url, versioned=True)
     except GisError as error:
         return error_response(error)
-    # Read again by clients after every load (its tile URL carries the data version): never reused unasked.
-    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False}, headers=headers)
+    document = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    etag = quote_etag(hashlib.sha1(document.content, usedforsecurity=False).hexdigest())
+    response = get_conditional_response(request, etag=etag, response=document) or document
+    for name, value in (("ETag", etag), ("Access-Control-Allow-Origin", "*"), ("Cache-Control", "no-cache")):
+        response[name] = value
+    return response

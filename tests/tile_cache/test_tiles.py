@@ -241,6 +241,8 @@ def _last_load(*layers: str) -> int:
 def _version(client: Client, tileset: str) -> str:
     response = client.get(f"/tiles/{tileset}.json")
     assert response["Cache-Control"] == "no-cache", "clients read it again after a load, never a kept copy"
+    again = client.get(f"/tiles/{tileset}.json", headers={"If-None-Match": response["ETag"]})
+    assert (again.status_code, again.content) == (304, b""), "asking again costs no body while nothing changed"
     return str(response.json()["tiles"][0].rpartition("?v=")[2])
 
 
