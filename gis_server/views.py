@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gis_server import health
 from gis_server.errors import GisError
@@ -18,7 +18,7 @@ def error_response(error: GisError) -> JsonResponse:
     return JsonResponse({"status": "error", "error": error.as_dict()}, status=error.status)
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
         body = health.report()

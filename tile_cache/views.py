@@ -7,7 +7,7 @@ import hashlib
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
 from gis_server.errors import GisError
 from gis_server.views import error_response
@@ -39,7 +39,7 @@ def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResp
     return TileResponse(reply)
 
 
-@require_GET
+@require_safe
 def tilejson_view(request: HttpRequest, tileset: str) -> HttpResponse:
     """Read again by clients after every load (its tile URL carries the data version), so never reused unasked
     (``no-cache``); the web map asks every half minute, and what did not change is a 304 without a body."""

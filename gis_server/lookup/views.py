@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from gis_server.errors import GisError
 from gis_server.lookup import params, queries, report, sheet
@@ -19,9 +19,9 @@ View = Callable[..., dict[str, Any]]
 
 
 def json_api(view: View) -> Callable[..., JsonResponse]:
-    """GET only, JSON out, every GisError as its status with a body; no database text reaches the user."""
+    """GET (and HEAD) only, JSON out, every GisError as its status with a body; no database text reaches the user."""
 
-    @require_GET
+    @require_safe
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
@@ -63,7 +63,7 @@ def planning(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
     return report.planning_report(parcel_id)
 
 
-@require_GET
+@require_safe
 def planning_sheet(request: HttpRequest, parcel_id: int) -> HttpResponse:
     """The printable sheet; ?format=pdf gives the same page as PDF."""
     base = request.build_absolute_uri("/")
