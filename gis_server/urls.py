@@ -1,4 +1,5 @@
-"""URL map: health, OGC API Features, vector and raster tiles, styles, the planning lookup and the web map."""
+"""URL map: health, OGC API Features, vector and raster tiles, styles, QGIS connection files, the planning lookup
+and the web map."""
 
 from django.urls import include, path, re_path
 
@@ -10,6 +11,7 @@ from tile_cache import views as tiles
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("qgis/<str:kind>.xml", views.qgis_connection_file, name="qgis-connections"),
     path("tiles/<str:tileset>.json", tiles.tilejson_view, name="tilejson"),
     path("tiles/<str:tileset>/<int:z>/<int:x>/<int:y>.mvt", tiles.tile, name="tile"),
     path("api/openapi.json", lookup.openapi, name="api-openapi"),

@@ -24,7 +24,7 @@ def test_head_is_answered_wherever_get_is(client: Client) -> None:
     paths = ["/healthz", "/tiles/ioc.json", "/api/openapi.json", f"/api/parcels/{parcel['id']}",
              f"/api/parcels/{parcel['id']}/planning", f"/api/search?q={parcel['address']}",
              f"/api/parcels/at?x={parcel['x']}&y={parcel['y']}", f"/parcels/{parcel['id']}/planning",
-             "/styles/parcels.qml", "/ogc/collections"]  # fmt: skip
+             "/styles/parcels.qml", "/ogc/collections", "/qgis/vector-tiles.xml"]  # fmt: skip
     for path in paths:
         get, head = client.get(path), client.head(path)
         assert get.status_code == 200, path
