@@ -84,6 +84,8 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
     return {
         "bounds": list(TAN_BINH_WGS84_BOUNDS),
         "style": map_style(tilejson),
+        # ?wall: the operations centre's screen — the map and every legend, nothing to type into (app.js).
+        "wall": "wall" in request.GET,
         # The TileJSON's tile URL changes with every load: read again this often, the map follows (refresh.js).
         "refresh": {"source": SOURCE, "tilejson": tilejson, "seconds": settings.GIS_MAP_REFRESH_SECONDS},
         "layers": layers(),

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.db import connection
 
+from layers import registry
 from tests.e2e.conftest import Page
 from tests.loaders.conftest import _connect
+from tile_cache import styles, tilejson
 from tile_cache.grid import IOC
 
 TILES = "window.webmap.map.getSource('tanbinh').tiles[0]"
@@ -61,4 +63,26 @@ def test_after_a_load_the_map_asks_for_the_tiles_in_view_again_under_its_version
     again = asked[count:]
     assert again and {m.group(4) for m in again} == {f"?v={load_id}"}, "asked again, under the new URL"
     assert {m.group(1, 2, 3) for m in again} <= first, "the tiles the map holds, not others"
+    assert page.page.locator("#data-stamp").is_hidden(), "the stamp is the wall's"
+    page.assert_clean()
+
+
+def test_the_wall_shows_the_map_every_legend_and_when_its_data_last_changed(page: Page, settings: Any) -> None:
+    """``?wall``: the operations centre's screen. Nothing to type into, every layer's legend open, and a stamp
+    that moves on when a load changes what the map shows."""
+    settings.GIS_MAP_REFRESH_SECONDS = 1
+    page.open("/?wall")
+    screen = page.page
+    assert screen.locator("#search-form").is_hidden() and screen.locator("#intro").is_hidden()
+    classed = [layer.id for layer in registry.LAYERS if styles.legend(layer.id)]
+    legends = screen.locator("#layer-list details.legend")
+    assert legends.count() == len(classed) > 0
+    assert all(legends.nth(n).evaluate("d => d.open") for n in range(legends.count()))
+    assert screen.locator("#layer-list details.legend li").last.is_visible()
+    stamp = screen.locator("#data-stamp")
+    assert stamp.is_visible() and re.search(r"\d\d:\d\d", stamp.text_content() or "")
+    assert stamp.get_attribute("data-version") == str(tilejson.data_version(registry.LAYERS))
+    with committed_load("zoning") as load_id:
+        screen.wait_for_function(f"() => document.querySelector('#data-stamp').dataset.version === '{load_id}'")
+    page.screenshot("wall")
     page.assert_clean()

@@ -280,6 +280,32 @@ $("#search-form").addEventListener("submit", (event) => {
   runSearch($("#search-input").value);
 });
 
+// ------------------------------------------------------------------ wall (?wall: the operations centre's screen)
+
+// When the wall last took new data, and which (the tiles' ?v=, the last load's id).
+const wall = { at: null, version: null };
+
+function drawStamp() {
+  const stamp = $("#data-stamp");
+  const time = wall.at.toLocaleTimeString(language() === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
+  stamp.textContent = `${t("data_updated")} ${time}`;
+  stamp.dataset.version = wall.version ?? "";
+  stamp.hidden = false;
+}
+
+function tookData(tiles) {
+  wall.at = new Date();
+  wall.version = (/[?&]v=(\d+)/.exec(tiles?.[0] ?? "") || [])[1] ?? null;
+  drawStamp();
+}
+
+/** Every layer's legend open beside a map nobody types into; a stamp says when the data last changed. */
+function startWall() {
+  $("#layers").open = true;
+  for (const legend of document.querySelectorAll("#layer-list details.legend")) legend.open = true;
+  tookData(map.getSource(config.refresh.source).tiles);
+}
+
 // ------------------------------------------------------------------ language
 
 function switchLanguage(lang) {
@@ -292,6 +318,7 @@ function switchLanguage(lang) {
   updateLayerTitles();
   drawResults();
   drawReport();
+  if (wall.at) drawStamp();
   writeUrl(state.selectedId, false);
 }
 
@@ -324,7 +351,10 @@ setLanguage(initialLanguage());
 buildLayerToggles();
 const initial = parcelFromUrl();
 if (initial !== null) selectParcel(initial, { push: false });
-mapReady.then(() => followData(map, config.refresh));
+mapReady.then(() => {
+  if (config.wall) startWall();
+  followData(map, config.refresh, config.wall ? tookData : undefined);
+});
 
 // For people and tests poking at the page: the map (map.project etc.) and the selection.
 window.webmap = { map, ready: mapReady, state, selectParcel, runSearch };

@@ -5,6 +5,7 @@ const STRINGS = {
   vi: {
     title: "Bản đồ quy hoạch quận Tân Bình",
     heading: "Bản đồ quy hoạch Tân Bình",
+    data_updated: "Dữ liệu cập nhật lúc",
     map: "Bản đồ",
     panel: "Tra cứu",
     toggle_panel: "Mở/thu bảng thông tin",
@@ -75,6 +76,7 @@ const STRINGS = {
   en: {
     title: "Tân Bình planning map",
     heading: "Tân Bình planning map",
+    data_updated: "Data updated at",
     map: "Map",
     panel: "Look-up",
     toggle_panel: "Expand/collapse the panel",

@@ -5,8 +5,9 @@
 // tiles in view again, past its own tiles in memory and the browser's HTTP cache, and keeps drawing the old
 // ones until the new have come. It asks only while the page is visible, and once more when it becomes so.
 
-/** Follows `refresh.tilejson` every `refresh.seconds` s for the source `refresh.source`; returns a stop function. */
-export function followData(map, refresh) {
+/** Follows `refresh.tilejson` every `refresh.seconds` s for the source `refresh.source`, calling `changed(tiles)`
+ * after pointing it at new tiles; returns a stop function. */
+export function followData(map, refresh, changed = () => {}) {
   if (!(refresh.seconds > 0)) return () => {};
   let asking = false;
 
@@ -17,7 +18,10 @@ export function followData(map, refresh) {
       const response = await fetch(refresh.tilejson, { cache: "no-cache" });
       const tiles = response.ok ? (await response.json()).tiles : null;
       const source = map.getSource(refresh.source);
-      if (source && Array.isArray(tiles) && String(tiles) !== String(source.tiles)) source.setTiles(tiles);
+      if (source && Array.isArray(tiles) && String(tiles) !== String(source.tiles)) {
+        source.setTiles(tiles);
+        changed(tiles);
+      }
     } catch {
       // The server is out of reach for a moment: the next check asks again.
     } finally {
