@@ -10,6 +10,7 @@ the parameter: the same tile, the same ETag.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -30,11 +31,17 @@ _TYPES = {registry.Kind.TEXT: "String", registry.Kind.INTEGER: "Number", registr
 FINISHED = ("done", "rolled_back")
 
 
-def data_version(layers: tuple[registry.Layer, ...]) -> int | None:
-    """The id of the last finished load or rollback of any of ``layers``: it changes exactly when their rows do
-    (every loader writes through a load record); None before the first."""
+def last_change(layers: tuple[registry.Layer, ...]) -> tuple[int, datetime | None] | None:
+    """The id and end of the last finished load or rollback of any of ``layers``: it changes exactly when their
+    rows do (every loader writes through a load record); None before the first."""
     finished = Load.objects.filter(layer__in=[layer.id for layer in layers], status__in=FINISHED)
-    return finished.order_by("-id").values_list("id", flat=True).first()
+    return finished.order_by("-id").values_list("id", "finished_at").first()
+
+
+def data_version(layers: tuple[registry.Layer, ...]) -> int | None:
+    """``last_change``'s load id: the version the tile URLs carry."""
+    last = last_change(layers)
+    return None if last is None else last[0]
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +78,8 @@ def _vector_layer(layer: registry.Layer) -> dict[str, Any]:
 def document(name: str, tile_url: str, versioned: bool = False) -> dict[str, Any]:
     """The tileset's TileJSON; ``versioned``: its tile URL carries the data version (see the module's note)."""
     found: Tileset = tileset(name)
-    version = data_version(found.layers)
+    last = last_change(found.layers)
+    version, updated = last or (None, None)
     bounds = _bounds_of(found.id, version)
     if versioned and version is not None:
         tile_url += f"{'&' if '?' in tile_url else '?'}v={version}"
@@ -89,4 +97,6 @@ def document(name: str, tile_url: str, versioned: bool = False) -> dict[str, Any
         "center": centre,
         "attribution": "UBND quận Tân Bình",
         "vector_layers": [_vector_layer(layer) for layer in found.layers],
+        # Not TileJSON's: when the last load or rollback of these layers ended (the wall's stamp shows it).
+        "tanbinh:updated": updated.isoformat() if updated else None,
     }

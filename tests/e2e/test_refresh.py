@@ -81,8 +81,14 @@ def test_the_wall_shows_the_map_every_legend_and_when_its_data_last_changed(page
     assert screen.locator("#layer-list details.legend li").last.is_visible()
     stamp = screen.locator("#data-stamp")
     assert stamp.is_visible() and re.search(r"\d\d:\d\d", stamp.text_content() or "")
-    assert stamp.get_attribute("data-version") == str(tilejson.data_version(registry.LAYERS))
+    last = tilejson.last_change(registry.LAYERS)
+    assert last is not None and last[1] is not None
+    assert (stamp.get_attribute("data-version"), stamp.get_attribute("data-updated")) == (
+        str(last[0]), last[1].isoformat()), "the end of the last load, not the page's opening"  # fmt: skip
     with committed_load("zoning") as load_id:
         screen.wait_for_function(f"() => document.querySelector('#data-stamp').dataset.version === '{load_id}'")
+        changed = tilejson.last_change(registry.LAYERS)
+        assert changed is not None and changed[1] is not None
+        assert stamp.get_attribute("data-updated") == changed[1].isoformat()
     page.screenshot("wall")
     page.assert_clean()

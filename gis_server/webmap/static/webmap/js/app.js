@@ -282,28 +282,30 @@ $("#search-form").addEventListener("submit", (event) => {
 
 // ------------------------------------------------------------------ wall (?wall: the operations centre's screen)
 
-// When the wall last took new data, and which (the tiles' ?v=, the last load's id).
-const wall = { at: null, version: null };
+// What the wall shows: the TileJSON's last reading (its tiles' ?v= is the last load's id, and it says when that
+// load ended).
+const wall = { doc: null };
 
 function drawStamp() {
   const stamp = $("#data-stamp");
-  const time = wall.at.toLocaleTimeString(language() === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
-  stamp.textContent = `${t("data_updated")} ${time}`;
-  stamp.dataset.version = wall.version ?? "";
+  const updated = wall.doc["tanbinh:updated"];
+  const when = updated ? new Date(updated).toLocaleString(language() === "en" ? "en-GB" : "vi-VN",
+    { dateStyle: "short", timeStyle: "short" }) : "–";
+  stamp.textContent = `${t("data_updated")} ${when}`;
+  stamp.dataset.version = (/[?&]v=(\d+)/.exec(wall.doc.tiles[0]) || [])[1] ?? "";
+  stamp.dataset.updated = updated ?? "";
   stamp.hidden = false;
 }
 
-function tookData(tiles) {
-  wall.at = new Date();
-  wall.version = (/[?&]v=(\d+)/.exec(tiles?.[0] ?? "") || [])[1] ?? null;
+function tookData(doc) {
+  wall.doc = doc;
   drawStamp();
 }
 
-/** Every layer's legend open beside a map nobody types into; a stamp says when the data last changed. */
+/** Every layer's legend open beside a map nobody types into; the stamp (``tookData``) says when the data changed. */
 function startWall() {
   $("#layers").open = true;
   for (const legend of document.querySelectorAll("#layer-list details.legend")) legend.open = true;
-  tookData(map.getSource(config.refresh.source).tiles);
 }
 
 // ------------------------------------------------------------------ language
@@ -318,7 +320,7 @@ function switchLanguage(lang) {
   updateLayerTitles();
   drawResults();
   drawReport();
-  if (wall.at) drawStamp();
+  if (wall.doc) drawStamp();
   writeUrl(state.selectedId, false);
 }
 
