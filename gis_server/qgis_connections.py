@@ -20,9 +20,10 @@ from xml.etree import ElementTree
 
 from layers import registry
 from tile_cache.grid import IOC, tileset
+from tile_cache.styles import RASTER_TILES
+from tile_cache.tilejson import TILE_PATH
 
 PREFIX = "Tân Bình"
-MATRIX_SET = "webmercator"
 
 Connection = dict[str, str]
 
@@ -31,7 +32,7 @@ def _vector_tiles(base: str) -> list[Connection]:
     names = {IOC: f"{PREFIX} — tất cả các lớp (IOC)"}
     names.update({layer.id: f"{PREFIX} — {layer.title_vi}" for layer in registry.LAYERS})
     return [
-        {"name": name, "url": f"{base}/tiles/{tileset_id}/{{z}}/{{x}}/{{y}}.mvt",
+        {"name": name, "url": base + TILE_PATH.format(tileset=tileset_id),
          "zmin": str(tileset(tileset_id).min_zoom), "zmax": str(tileset(tileset_id).data_max_zoom),
          "serviceType": "", "authcfg": "", "username": "", "password": "", "referer": "",
          "styleUrl": f"{base}/styles/{tileset_id}.json"}
@@ -62,7 +63,7 @@ def _xyz(base: str) -> list[Connection]:
     """Raster tiles of every vector layer, drawn by Mapnik through MapProxy, over the layer's zoom range."""
     return [
         {"name": f"{PREFIX} — {layer.title_vi} (ảnh)",
-         "url": f"{base}/mapproxy/wmts/{layer.id}/{MATRIX_SET}/{{z}}/{{x}}/{{y}}.png",
+         "url": base + RASTER_TILES.format(layer=layer.id),
          "zmin": str(tileset(layer.id).min_zoom), "zmax": str(tileset(layer.id).data_max_zoom),
          "authcfg": "", "username": "", "password": "", "referer": "", "tilePixelRatio": "0"}
         for layer in registry.LAYERS

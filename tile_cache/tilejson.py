@@ -27,6 +27,8 @@ _TYPES = {registry.Kind.TEXT: "String", registry.Kind.INTEGER: "Number", registr
           registry.Kind.DATE: "String"}  # fmt: skip
 
 
+# A tileset's tiles, as a URL template's path (the tile view's pattern, XYZ placeholders for clients).
+TILE_PATH = "/tiles/{tileset}/{{z}}/{{x}}/{{y}}.mvt"
 # Load records of loads and rollbacks that changed a layer (a failed load leaves none).
 FINISHED = ("done", "rolled_back")
 
@@ -36,12 +38,6 @@ def last_change(layers: tuple[registry.Layer, ...]) -> tuple[int, datetime | Non
     rows do (every loader writes through a load record); None before the first."""
     finished = Load.objects.filter(layer__in=[layer.id for layer in layers], status__in=FINISHED)
     return finished.order_by("-id").values_list("id", "finished_at").first()
-
-
-def data_version(layers: tuple[registry.Layer, ...]) -> int | None:
-    """``last_change``'s load id: the version the tile URLs carry."""
-    last = last_change(layers)
-    return None if last is None else last[0]
 
 
 @lru_cache(maxsize=64)

@@ -43,7 +43,7 @@ def tile(request: HttpRequest, tileset: str, z: int, x: int, y: int) -> HttpResp
 def tilejson_view(request: HttpRequest, tileset: str) -> HttpResponse:
     """Read again by clients after every load (its tile URL carries the data version), so never reused unasked
     (``no-cache``); the web map asks every half minute, and what did not change is a 304 without a body."""
-    url = request.build_absolute_uri(f"/tiles/{tileset}/") + "{z}/{x}/{y}.mvt"
+    url = request.build_absolute_uri("/").rstrip("/") + tilejson.TILE_PATH.format(tileset=tileset)
     try:
         body = tilejson.document(tileset, url, versioned=True)
     except GisError as error:
