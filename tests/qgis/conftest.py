@@ -50,23 +50,27 @@ def project_server(django_db_setup: None, project_scratch: Path) -> Iterator[str
         yield base
 
 
+def run_qgis(script: Path, payload: Any, home: Path, timeout: int) -> Any:
+    """``script`` under QGIS's Python, headless, ``payload`` as JSON on stdin, ``home`` its profile (a fresh
+    folder: fresh settings); what it printed, as JSON."""
+    runtime = home / "runtime"  # Qt wants its runtime folder private
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+    done = subprocess.run([str(QGIS_PYTHON), str(script)], input=json.dumps(payload), capture_output=True, text=True,
+                          timeout=timeout, check=False, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
 @pytest.fixture(scope="module")
 def qgis(tmp_path_factory: pytest.TempPathFactory) -> QgisRun:
     """Render jobs (see render.py) in one QGIS process; each job's result and its image as RGBA (straight alpha)."""
     out = tmp_path_factory.mktemp("qgis")
-    runtime = out / "runtime"  # Qt wants its runtime folder private
-    runtime.mkdir(mode=0o700)
-    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(out), "XDG_RUNTIME_DIR": str(runtime)}
 
     def run(jobs: list[dict[str, Any]]) -> list[Rendered]:
         for n, job in enumerate(jobs):
             job["png"] = str(out / f"{n:02d}-{job['name']}.png")
-        done = subprocess.run(
-            [str(QGIS_PYTHON), str(RENDER)], input=json.dumps(jobs), capture_output=True, text=True, timeout=600,
-            check=False, env=env,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-2000:]
-        results = json.loads(done.stdout)["results"]
+        results = run_qgis(RENDER, jobs, out, timeout=600)["results"]
         return [(result, _rgba(Path(job["png"]))) for result, job in zip(results, jobs, strict=True)]
 
     return run

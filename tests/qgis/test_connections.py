@@ -3,9 +3,7 @@ rendering tests prove: every layer the README's ways, with the same addresses, z
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
@@ -14,7 +12,7 @@ import pytest
 
 from gis_server.qgis_connections import KINDS
 from layers import registry
-from tests.qgis.conftest import QGIS_PYTHON
+from tests.qgis.conftest import run_qgis
 from tests.qgis.test_qgis import download, ioc_job, jobs_for
 
 IMPORT = Path(__file__).with_name("connections.py")
@@ -26,14 +24,7 @@ def imported(project_server: str, tmp_path_factory: pytest.TempPathFactory) -> d
     """Every file downloaded from the server and loaded into a fresh QGIS profile; what QGIS stored, by kind."""
     folder = tmp_path_factory.mktemp("qgis_connections")
     files = {kind: download(f"{project_server}/qgis/{kind}.xml", folder / f"{kind}.xml") for kind in KINDS}
-    runtime = folder / "runtime"
-    runtime.mkdir(mode=0o700)
-    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", "HOME": str(folder / "home"),
-           "XDG_RUNTIME_DIR": str(runtime)}  # fmt: skip
-    done = subprocess.run([str(QGIS_PYTHON), str(IMPORT)], input=json.dumps(files), capture_output=True, text=True,
-                          timeout=120, check=False, env=env)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout)
+    found = run_qgis(IMPORT, files, folder / "home", timeout=120)
     return {**found["stored"], "browsed": found["browsed"]}
 
 
