@@ -88,6 +88,8 @@ def page_config(request: HttpRequest) -> dict[str, Any]:
         "wall": "wall" in request.GET,
         # The TileJSON's tile URL changes with every load: read again this often, the map follows (refresh.js).
         "refresh": {"source": SOURCE, "tilejson": tilejson, "seconds": settings.GIS_MAP_REFRESH_SECONDS},
+        # The district's clock, not the screen's: a wall PC left on UTC would put the stamp seven hours off.
+        "time_zone": settings.TIME_ZONE,
         "layers": layers(),
         "parcel_min_zoom": registry.PARCELS.min_zoom,
         # Ward names the search box recognises before it asks the API (old wards, then the 2025 wards).

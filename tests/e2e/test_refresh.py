@@ -10,11 +10,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from django.db import connection
 
 from layers import registry
-from tests.e2e.conftest import Page
+from tests.e2e.conftest import DESKTOP, Page, _page
 from tests.loaders.conftest import _connect
 from tile_cache import styles, tilejson
 from tile_cache.grid import IOC
@@ -92,3 +94,21 @@ def test_the_wall_shows_the_map_every_legend_and_when_its_data_last_changed(page
         assert stamp.get_attribute("data-updated") == changed[1].isoformat()
     page.screenshot("wall")
     page.assert_clean()
+
+
+@pytest.fixture
+def new_york_page(browser: Any, server_url: str, db: None) -> Iterator[Page]:
+    """A browser whose clock is not the district's."""
+    yield from _page(browser, server_url, DESKTOP, timezone_id="America/New_York")
+
+
+def test_the_wall_tells_the_time_of_the_district_whatever_the_screen_is_set_to(new_york_page: Page) -> None:
+    """A wall PC left on another time zone still says when the data changed in Ho Chi Minh City's time (the
+    server's TIME_ZONE), as the printed planning sheets do."""
+    new_york_page.open("/?wall")
+    last = tilejson.last_change(registry.LAYERS)
+    assert last is not None and last[1] is not None
+    text = new_york_page.page.locator("#data-stamp").text_content() or ""
+    here, there = (last[1].astimezone(ZoneInfo(zone)) for zone in ("Asia/Ho_Chi_Minh", "America/New_York"))
+    assert f"{here:%H:%M}" in text and f"{there:%H:%M}" not in text, text
+    assert f"{here.day}/{here.month}/" in text, text

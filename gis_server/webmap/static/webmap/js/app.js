@@ -290,7 +290,7 @@ function drawStamp() {
   const stamp = $("#data-stamp");
   const updated = wall.doc["tanbinh:updated"];
   const when = updated ? new Date(updated).toLocaleString(language() === "en" ? "en-GB" : "vi-VN",
-    { dateStyle: "short", timeStyle: "short" }) : "–";
+    { dateStyle: "short", timeStyle: "short", timeZone: config.time_zone }) : "–";
   stamp.textContent = `${t("data_updated")} ${when}`;
   stamp.dataset.version = (/[?&]v=(\d+)/.exec(wall.doc.tiles[0]) || [])[1] ?? "";
   stamp.dataset.updated = updated ?? "";
