@@ -27,28 +27,26 @@ MAX_LIMIT = 10_000
 # Extents follow loads within this many seconds; each process refreshes its own copy.
 EXTENT_TTL_S = 300.0
 
-_METADATA: dict[str, Any] = {
-    "identification": {
-        "title": {"vi": "Dữ liệu GIS quận Tân Bình", "en": "Tân Bình district GIS data"},
-        "description": {
-            "vi": "Thửa đất, quy hoạch phân khu, lộ giới đường và hẻm, ranh giới phường (OGC API - Features).",
-            "en": "Cadastral parcels, zoning, road and alley right-of-way, ward boundaries (OGC API - Features).",
+
+def _metadata(home: str) -> dict[str, Any]:
+    """Who serves the data and where people find it: the district's own map (``home``), the page a person
+    following the landing page's "about" link (or QGIS's "Metadata" tab) should land on."""
+    return {
+        "identification": {
+            "title": {"vi": "Dữ liệu GIS quận Tân Bình", "en": "Tân Bình district GIS data"},
+            "description": {
+                "vi": "Thửa đất, quy hoạch phân khu, lộ giới đường và hẻm, ranh giới phường (OGC API - Features).",
+                "en": "Cadastral parcels, zoning, road and alley right-of-way, ward boundaries (OGC API - Features).",
+            },
+            "keywords": {"vi": ["địa chính", "quy hoạch", "lộ giới"], "en": ["cadastre", "zoning", "right-of-way"]},
+            "keywords_type": "theme",
+            "terms_of_service": "https://opensource.org/license/mit",
+            "url": home,
         },
-        "keywords": {"vi": ["địa chính", "quy hoạch", "lộ giới"], "en": ["cadastre", "zoning", "right-of-way"]},
-        "keywords_type": "theme",
-        "terms_of_service": "https://opensource.org/license/mit",
-        "url": "https://github.com/",
-    },
-    "license": {"name": "MIT", "url": "https://opensource.org/license/mit"},
-    "provider": {"name": "Tân Bình GIS", "url": "https://github.com/"},
-    "contact": {
-        "name": "Tân Bình GIS",
-        "position": "",
-        "email": "",
-        "url": "https://github.com/",
-        "role": "pointOfContact",
-    },
-}
+        "license": {"name": "MIT", "url": "https://opensource.org/license/mit"},
+        "provider": {"name": "UBND quận Tân Bình", "url": home},
+        "contact": {"name": "UBND quận Tân Bình", "position": "", "email": "", "url": home, "role": "pointOfContact"},
+    }
 
 
 def _server(base_url: str) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def build(base_url: str, extents: dict[str, list[float]]) -> dict[str, Any]:
     return {
         "server": _server(base_url),
         "logging": {"level": "ERROR"},
-        "metadata": _METADATA,
+        "metadata": _metadata(base_url.rsplit("/ogc", 1)[0] + "/"),
         "resources": {layer.id: collection(layer, extents.get(layer.id, fallback)) for layer in registry.LAYERS},
     }
 

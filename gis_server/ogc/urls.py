@@ -27,6 +27,7 @@ urlpatterns = [
         views.tile,
         name="tile",
     ),
+    path("processes", views.processes, name="processes"),
     path("TileMatrixSets", views.tile_matrix_sets, name="tile-matrix-sets"),
     path("TileMatrixSets/<str:tile_matrix_set_id>", views.tile_matrix_sets, name="tile-matrix-set"),
     path("static/<path:path>", views.static, name="static"),

@@ -16,6 +16,7 @@ from typing import Any
 import pygeoapi
 import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
+import pygeoapi.api.processes as processes_api
 import pygeoapi.api.tiles as tiles_api
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -84,6 +85,13 @@ def static(request: HttpRequest, path: str) -> HttpResponseBase:
 @require_safe
 def landing(request: HttpRequest) -> HttpResponse:
     return _run(request, core_api.landing_page)
+
+
+@require_safe
+def processes(request: HttpRequest) -> HttpResponse:
+    """The (empty) list of processes: pygeoapi's landing page always links it, and a client following the
+    landing page's links must not meet a 404. No process is offered, and conformance claims none."""
+    return _run(request, processes_api.describe_processes)
 
 
 @require_safe

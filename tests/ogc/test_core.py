@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from django.test import Client
 
@@ -151,3 +154,19 @@ def test_static_files_and_head_requests(client: Client):
 def test_datetime_on_a_layer_without_time_is_ignored(client: Client):
     """No layer has a time field; pygeoapi ignores datetime then, as Part 1 allows."""
     assert len(client.get(ITEMS, {"datetime": "2020-01-01", "limit": 1}).json()["features"]) == 1
+
+
+def test_every_link_of_the_landing_page_leads_somewhere(client: Client):
+    """QGIS, OWSLib and crawlers follow the landing page's links (JSON and HTML): none may end in a 404, and
+    "about" is the district's own map, not a placeholder."""
+    body = client.get("/ogc/").json()
+    base = body["links"][1]["href"].split("/ogc", 1)[0]
+    about = next(link["href"] for link in body["links"] if link["rel"] == "about")
+    assert about == f"{base}/"
+    html = client.get("/ogc/?f=html").content.decode()
+    for href in {link["href"] for link in body["links"]} | set(re.findall(r'href="(http[^"]+/ogc[^"]*)"', html)):
+        if href.startswith(f"{base}/ogc"):
+            parts = urlsplit(href.replace("&amp;", "&"))
+            response = client.get(parts.path, dict(parse_qsl(parts.query)), follow=True)
+            assert response.status_code == 200, href
+    assert client.get("/ogc/processes").json()["processes"] == []
