@@ -59,7 +59,7 @@ from mapproxy.image.opts import ImageOptions  # noqa: E402
 from mapproxy.wsgiapp import MapProxyApp  # noqa: E402
 
 from gis_server import longlived  # noqa: E402
-from tile_cache import mapproxy_config, raster_guard  # noqa: E402
+from tile_cache import mapproxy_config, mapproxy_errors, raster_guard  # noqa: E402
 
 _LOCK = threading.Lock()
 _APP: dict[tuple[Any, ...], tuple[Path, MapProxyApp]] = {}
@@ -115,8 +115,10 @@ class Mapnik4SourceConfiguration(MapnikSourceConfiguration):
 
 
 def register() -> None:
-    """Make ``type: mapnik`` sources use the Mapnik 4 adapter (idempotent; called before any configuration loads)."""
+    """Make ``type: mapnik`` sources use the Mapnik 4 adapter and give request errors a client-error status
+    (``mapproxy_errors``); idempotent, called before any configuration loads."""
     register_source_configuration("mapnik", Mapnik4SourceConfiguration)
+    mapproxy_errors.install()
 
 
 def _key() -> tuple[Any, ...]:

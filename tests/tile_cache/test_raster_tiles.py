@@ -177,6 +177,43 @@ def test_ogc_api_tiles_serve_a_collection_tile(client: Client) -> None:
     assert (rgba(response.content)[..., 3] > 0).any()
 
 
+WMS = {"SERVICE": "WMS", "VERSION": "1.3.0", "STYLES": "", "CRS": "EPSG:3857", "BBOX": "0,0,1,1", "WIDTH": "256",
+       "HEIGHT": "256", "FORMAT": "image/png"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "says"),
+    [
+        ({**WMS, "REQUEST": "GetMap", "LAYERS": "owners"}, 400, "LayerNotDefined"),
+        ({**WMS, "REQUEST": "GetMap", "LAYERS": "parcels", "CRS": "EPSG:1234567"}, 400, "InvalidCRS"),
+        ({**WMS, "REQUEST": "GetMap", "LAYERS": "parcels", "FORMAT": "image/bmp"}, 400, "InvalidFormat"),
+        # QGIS's Identify tool on a WMS layer: the features are identified through OGC API Features instead.
+        (
+            {
+                **WMS,
+                "REQUEST": "GetFeatureInfo",
+                "LAYERS": "parcels",
+                "QUERY_LAYERS": "parcels",
+                "I": "1",
+                "J": "1",
+                "INFO_FORMAT": "text/html",
+            },
+            400,
+            "not queryable",
+        ),
+        ({"SERVICE": "WMTS", "REQUEST": "GetTile", "LAYER": "parcels"}, 400, "missing parameters"),
+    ],
+)
+def test_a_bad_ogc_request_is_the_clients_error_not_the_servers(
+    client: Client, query: dict[str, str], status: int, says: str
+) -> None:
+    """MapProxy's exception reports came with HTTP 500 ("Internal Server Error" in the log, an alarm on any
+    monitor); a request's own mistake is a 4xx, with the report that says what is wrong."""
+    response = client.get("/mapproxy/service", query)
+    assert response.status_code == status and says in response.content.decode(), response.content
+    assert "Exception" in response.content.decode()
+
+
 def test_bad_addresses_do_not_escape_the_cache(client: Client, mapproxy_dir: Path) -> None:
     for url in (
         "/mapproxy/tms/1.0.0/..%2F..%2F..%2Fetc/EPSG3857/1/0/0.png",
