@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-POINT_PARAMETERS = (
-    ("lon", "WGS84 longitude"),
-    ("lat", "WGS84 latitude"),
-    ("x", "VN-2000 easting"),
-    ("y", "VN-2000 northing"),
+POINT_PARAMETERS: tuple[tuple[str, str, dict[str, float]], ...] = (
+    ("lon", "WGS84 longitude", {"minimum": -180, "maximum": 180}),
+    ("lat", "WGS84 latitude", {"minimum": -90, "maximum": 90}),
+    ("x", "VN-2000 easting", {}),
+    ("y", "VN-2000 northing", {}),
 )
 
 
-def _param(name: str, kind: str, description: str, required: bool = True) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": {"type": kind}, "description": description}
+def _param(
+    name: str, kind: str, description: str, required: bool = True, bounds: dict[str, float] | None = None
+) -> dict[str, Any]:
+    schema = {"type": kind, **(bounds or {})}
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
 def _get(summary: str, parameters: list[dict[str, Any]], tag: str = "lookup") -> dict[str, Any]:
@@ -59,7 +62,7 @@ def document(base_url: str) -> dict[str, Any]:
             ),
             "/parcels/at": _get(
                 "Parcels at a point: lon/lat (WGS84) or x/y (VN-2000 TM-3 105°45', EPSG:9210)",
-                [_param(n, "number", d, required=False) for n, d in POINT_PARAMETERS],
+                [_param(n, "number", d, required=False, bounds=b) for n, d, b in POINT_PARAMETERS],
             ),
             "/search": _get(
                 "Streets, alleys and addresses, with or without diacritics",

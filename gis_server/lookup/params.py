@@ -29,11 +29,13 @@ def integer(query: QueryDict, name: str, default: int | None = None, low: int = 
     return value
 
 
-def number(query: QueryDict, name: str) -> float:
+def number(query: QueryDict, name: str, low: float = -math.inf, high: float = math.inf) -> float:
     try:
         value = float(required(query, name))
     except ValueError:
         raise BadRequest(f"'{name}' phải là số / '{name}' must be a number") from None
     if not math.isfinite(value):
         raise BadRequest(f"'{name}' must be a finite number")
+    if not low <= value <= high:
+        raise BadRequest(f"'{name}' phải từ {low:g} đến {high:g} / '{name}' must be between {low:g} and {high:g}")
     return value

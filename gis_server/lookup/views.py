@@ -44,7 +44,8 @@ def parcels_at(request: HttpRequest) -> dict[str, Any]:
     q = request.GET
     if "x" in q or "y" in q:
         return queries.find_at(params.number(q, "x"), params.number(q, "y"), VN2000_SRID)
-    return queries.find_at(params.number(q, "lon"), params.number(q, "lat"), WGS84_SRID)
+    # Outside these PROJ cannot place the point at all (PostGIS raised "transform: Invalid coordinate").
+    return queries.find_at(params.number(q, "lon", -180, 180), params.number(q, "lat", -90, 90), WGS84_SRID)
 
 
 @json_api

@@ -86,6 +86,8 @@ def test_search_finds_an_address(client: Client) -> None:
         ("/api/parcels", {"sheet": "1", "parcel": "1"}, 400),
         ("/api/parcels/at", {"lon": "nan", "lat": "10"}, 400),
         ("/api/parcels/at", {"x": "1e400", "y": "1"}, 400),
+        ("/api/parcels/at", {"lon": "200", "lat": "100"}, 400),  # PostGIS cannot transform it: was a 500
+        ("/api/parcels/at", {"lon": "-179.9", "lat": "-89.9"}, 200),  # far from the district, and no parcel
         ("/api/search", {"q": "a"}, 400),
         ("/api/search", {"q": "'; DROP TABLE layer_parcels; --"}, 200),
         ("/api/parcels/999999999/planning", {}, 404),
