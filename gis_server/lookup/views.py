@@ -9,13 +9,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from gis_server.errors import GisError
+from gis_server.errors import BadRequest, GisError
 from gis_server.lookup import params, queries, report, sheet
 from gis_server.lookup.openapi import document
 from gis_server.views import error_response
 from layers.crs import VN2000_SRID, WGS84_SRID
 
 View = Callable[..., dict[str, Any]]
+SHEET_FORMATS = ("html", "pdf")
 
 
 def json_api(view: View) -> Callable[..., JsonResponse]:
@@ -66,10 +67,13 @@ def planning(request: HttpRequest, parcel_id: int) -> dict[str, Any]:
 
 @require_safe
 def planning_sheet(request: HttpRequest, parcel_id: int) -> HttpResponse:
-    """The printable sheet; ?format=pdf gives the same page as PDF."""
+    """The printable sheet; ?format=pdf gives the same page as PDF (any other format is a 400, not the page)."""
     base = request.build_absolute_uri("/")
     try:
-        if request.GET.get("format") == "pdf":
+        wanted = request.GET.get("format") or "html"
+        if wanted not in SHEET_FORMATS:
+            raise BadRequest(f"'format' phải là html hoặc pdf / 'format' must be html or pdf, not '{wanted}'")
+        if wanted == "pdf":
             pdf = sheet.sheet_pdf(parcel_id, base)
             name = f"thong-tin-quy-hoach-{parcel_id}.pdf"
             return HttpResponse(

@@ -37,3 +37,9 @@ def test_sheet_as_pdf(client: Client) -> None:
 @pytest.mark.django_db
 def test_unknown_parcel_sheet_is_404(client: Client) -> None:
     assert client.get("/parcels/999999999/planning").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_format_the_sheet_has_not_is_a_400(client: Client) -> None:
+    response = client.get(f"/parcels/{a_parcel()['id']}/planning", {"format": "docx"})
+    assert response.status_code == 400 and "'format' must be html or pdf" in response.json()["error"]["message"]
