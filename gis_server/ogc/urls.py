@@ -30,5 +30,8 @@ urlpatterns = [
     path("processes", views.processes, name="processes"),
     path("TileMatrixSets", views.tile_matrix_sets, name="tile-matrix-sets"),
     path("TileMatrixSets/<str:tile_matrix_set_id>", views.tile_matrix_sets, name="tile-matrix-set"),
+    # OGC API - Tiles spells it tileMatrixSets, and so do the self links of pygeoapi's own list.
+    path("tileMatrixSets", views.tile_matrix_sets),
+    path("tileMatrixSets/<str:tile_matrix_set_id>", views.tile_matrix_sets),
     path("static/<path:path>", views.static, name="static"),
 ]

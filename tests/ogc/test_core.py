@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -156,17 +157,36 @@ def test_datetime_on_a_layer_without_time_is_ignored(client: Client):
     assert len(client.get(ITEMS, {"datetime": "2020-01-01", "limit": 1}).json()["features"]) == 1
 
 
+def _links_resolve(client: Client, url: str) -> dict[str, Any]:
+    """Every link of the JSON document at ``url``, and of its HTML form, that points into the API answers 200."""
+    body = client.get(url, {"f": "json"}).json()
+    base = next(link["href"] for link in body["links"] if link["rel"] == "self").split("/ogc", 1)[0]
+    html = client.get(url, {"f": "html"}).content.decode()
+    nested = [link for key in ("collections", "tilesets") for item in body.get(key, []) for link in item["links"]]
+    hrefs = {link["href"] for link in [*body["links"], *nested]} | set(re.findall(r'href="(http[^"]+)"', html))
+    followed = [href for href in sorted(hrefs) if href.startswith(f"{base}/ogc") and "{" not in href]
+    assert len(followed) >= 3, hrefs
+    for href in followed:
+        parts = urlsplit(href.replace("&amp;", "&"))
+        response = client.get(parts.path, dict(parse_qsl(parts.query)), follow=True)
+        assert response.status_code == 200, f"{url}: {href}"
+    return dict(body)
+
+
+@pytest.mark.parametrize(
+    "url", ["/ogc/collections", "/ogc/collections/parcels", "/ogc/collections/parcels/tiles", "/ogc/TileMatrixSets"]
+)
+def test_the_links_of_the_apis_documents_lead_somewhere(client: Client, url: str):
+    """pygeoapi's list of tile matrix sets linked itself as /tileMatrixSets (the OGC API - Tiles spelling), which
+    answered 404."""
+    _links_resolve(client, url)
+
+
 def test_every_link_of_the_landing_page_leads_somewhere(client: Client):
     """QGIS, OWSLib and crawlers follow the landing page's links (JSON and HTML): none may end in a 404, and
     "about" is the district's own map, not a placeholder."""
-    body = client.get("/ogc/").json()
-    base = body["links"][1]["href"].split("/ogc", 1)[0]
+    body = _links_resolve(client, "/ogc/")
+    base = next(link["href"] for link in body["links"] if link["rel"] == "self").split("/ogc", 1)[0]
     about = next(link["href"] for link in body["links"] if link["rel"] == "about")
     assert about == f"{base}/"
-    html = client.get("/ogc/?f=html").content.decode()
-    for href in {link["href"] for link in body["links"]} | set(re.findall(r'href="(http[^"]+/ogc[^"]*)"', html)):
-        if href.startswith(f"{base}/ogc"):
-            parts = urlsplit(href.replace("&amp;", "&"))
-            response = client.get(parts.path, dict(parse_qsl(parts.query)), follow=True)
-            assert response.status_code == 200, href
     assert client.get("/ogc/processes").json()["processes"] == []
