@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test import Client
 from PIL import Image
@@ -205,7 +206,7 @@ def test_search_by_sheet_and_parcel_opens_the_report(page: Page) -> None:
     search(page, f"P{parcel['ward_number']} {parcel['map_sheet']}/{parcel['parcel_no']}")
     wait_for_report(page, parcel["id"])
     assert_report_matches_api(page, parcel["id"])
-    assert f"parcel={parcel['id']}" in page.page.url
+    assert f"parcel={parcel['ward_code']}-{parcel['map_sheet']}-{parcel['parcel_no']}" in page.page.url
     page.screenshot("02-search-sheet-parcel")
 
     # The same parcel written out in Vietnamese words.
@@ -375,3 +376,29 @@ def test_each_ward_is_named_once_on_the_map(page: Page) -> None:
         assert set(names) <= known
     page.screenshot("ward-names")
     page.assert_clean()
+
+
+def test_a_shared_link_names_the_parcel_by_its_cadastral_key(page: Page) -> None:
+    """The address a citizen copies says ward-sheet-parcel, which every reload of the data keeps (a replacing load
+    gives the rows new database ids); a link with an id, as shared before, still opens its parcel."""
+    parcel = a_parcel()
+    key = f"{parcel['ward_code']}-{parcel['map_sheet']}-{parcel['parcel_no']}"
+    page.open(f"/?parcel={key}")
+    wait_for_report(page, parcel["id"])
+    assert_report_matches_api(page, parcel["id"])
+    assert page.page.evaluate("() => new URL(location.href).searchParams.get('parcel')") == key
+    page.open(f"/?parcel={parcel['id']}")
+    wait_for_report(page, parcel["id"])
+    assert page.page.evaluate("() => new URL(location.href).searchParams.get('parcel')") == key
+    page.assert_clean()
+
+
+@pytest.mark.parametrize("named", ["26965-999-999", "999999999"])
+def test_a_link_to_a_parcel_no_longer_in_the_data_says_so(page: Page, named: str) -> None:
+    """Not "could not load the data, try again": trying again will not bring back a parcel that was split, merged
+    or renumbered."""
+    page.open(f"/?parcel={named}")
+    status = page.page.locator("#search-status")
+    page.page.wait_for_function("() => document.querySelector('#search-status').textContent.length > 0")
+    assert "không còn trong dữ liệu" in (status.text_content() or "")
+    assert page.page.locator(REPORT).is_hidden()

@@ -123,24 +123,49 @@ function say(message) {
 
 // ------------------------------------------------------------------ selection and report
 
+/**
+ * The parcel a page address names: its cadastral key "ward-sheet-parcel" (the old ward's GSO code, the map sheet
+ * and the parcel number), which every reload of the data keeps; a bare number is a database id, which a replacing
+ * load does not keep (links shared before the key was used).
+ */
 function parcelFromUrl() {
   const value = new URL(window.location.href).searchParams.get("parcel");
-  return value && /^\d+$/.test(value) ? Number(value) : null;
+  const key = value && /^(\d+)-(\d+)-(\d+)$/.exec(value);
+  if (key) return { ward: key[1], sheet: key[2], parcel: key[3] };
+  return value && /^\d+$/.test(value) ? { id: Number(value) } : null;
 }
 
-/** This page's address for a parcel (or none) in the current language: what "copy link" shares. */
-function shareUrl(id) {
+function parcelKey(parcel) {
+  return `${parcel.ward_code}-${parcel.map_sheet}-${parcel.parcel_no}`;
+}
+
+/** This page's address for a parcel (null: none; undefined: the one it names) in the current language: what
+ * "copy link" shares. */
+function shareUrl(parcel) {
   const url = new URL(window.location.href);
-  if (id === null) url.searchParams.delete("parcel");
-  else url.searchParams.set("parcel", String(id));
+  if (parcel === null) url.searchParams.delete("parcel");
+  else if (parcel) url.searchParams.set("parcel", parcelKey(parcel));
   if (language() === "en") url.searchParams.set("lang", "en");
   else url.searchParams.delete("lang");
   return url;
 }
 
-function writeUrl(id, push) {
-  const url = shareUrl(id);
+function writeUrl(parcel, push) {
+  const url = shareUrl(parcel);
   if (url.href !== window.location.href) window.history[push ? "pushState" : "replaceState"]({}, "", url);
+}
+
+/** Open the parcel an address names (``parcelFromUrl``); one it no longer finds is said to be gone, not an error. */
+async function openFromUrl(named, options) {
+  if (named.id !== undefined) return selectParcel(named.id, options);
+  try {
+    const found = await api.byKey(named.ward, named.sheet, named.parcel);
+    if (found.parcels.length) return selectParcel(found.parcels[0].id, options);
+    say(t("parcel_gone"));
+  } catch (error) {
+    console.warn("parcel by key", error);
+    say(t("error"));
+  }
 }
 
 function drawReport() {
@@ -150,8 +175,9 @@ function drawReport() {
     $("#intro").hidden = false;
     return;
   }
-  const id = state.report.parcel.id;
-  reportBox.innerHTML = renderReport(state.report, { sheet: api.sheetUrl(id), page: shareUrl(id).href }, language());
+  const { parcel } = state.report;
+  reportBox.innerHTML = renderReport(state.report, { sheet: api.sheetUrl(parcel.id), page: shareUrl(parcel).href },
+    language());
   reportBox.setAttribute("aria-labelledby", "report-title");
   reportBox.hidden = false;
   $("#intro").hidden = true;
@@ -168,14 +194,14 @@ async function selectParcel(id, { push = true, fly = true } = {}) {
     drawReport();
     setSheet(true);
     reportBox.scrollIntoView({ block: "start" });
-    writeUrl(id, push);
+    writeUrl(report.parcel, push);
     await mapReady;
     showSelection(report.parcel.geometry);
     if (fly) focusGeometry(report.parcel.geometry);
     state.shownId = id;
   } catch (error) {
     console.warn("planning report", error);
-    say(t("error"));
+    say(t(error.status === 404 ? "parcel_gone" : "error"));
   }
 }
 
@@ -321,7 +347,7 @@ function switchLanguage(lang) {
   drawResults();
   drawReport();
   if (wall.doc) drawStamp();
-  writeUrl(state.selectedId, false);
+  writeUrl(state.report?.parcel, false); // a report still loading keeps the parcel the address names
 }
 
 for (const button of document.querySelectorAll("[data-lang]")) {
@@ -332,9 +358,9 @@ $("#sheet-toggle").addEventListener("click", () => setSheet(panel.dataset.state 
 
 
 window.addEventListener("popstate", () => {
-  const id = parcelFromUrl();
-  if (id === null) clearSelection();
-  else selectParcel(id, { push: false });
+  const named = parcelFromUrl();
+  if (named === null) clearSelection();
+  else openFromUrl(named, { push: false });
 });
 
 // ------------------------------------------------------------------ start
@@ -352,7 +378,7 @@ function initialLanguage() {
 setLanguage(initialLanguage());
 buildLayerToggles();
 const initial = parcelFromUrl();
-if (initial !== null) selectParcel(initial, { push: false });
+if (initial !== null) openFromUrl(initial, { push: false });
 mapReady.then(() => {
   if (config.wall) startWall();
   followData(map, config.refresh, config.wall ? tookData : undefined);
