@@ -50,6 +50,38 @@ def _debian_version(package: str) -> str:
     return found.stdout.strip() or "not installed"
 
 
+CACHE_SETTINGS = ("GIS_TILE_CACHE_DIR", "GIS_MAPPROXY_DIR", "GIS_MAPPROXY_CACHE_DIR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_tile_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's tile caches are its own, for this process and the CLIs and servers it starts.
+
+    By default they were the ones `make run` serves from var/: every test load purged the running server's
+    tiles, and a tile that server had cached from its own database could have been served to a test.
+    Tests that need a cache of their own still set one.
+    """
+    import os
+
+    from django.test.utils import override_settings
+
+    root = tmp_path_factory.mktemp("caches")
+    paths = dict(
+        zip(CACHE_SETTINGS, (root / "tiles", root / "mapproxy", root / "mapproxy" / "cache_data"), strict=True)
+    )
+    saved = {name: os.environ.get(name) for name in CACHE_SETTINGS}
+    os.environ.update({name: str(path) for name, path in paths.items()})
+    try:
+        with override_settings(**paths):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def sample_district() -> Any:
     """The sample district in memory, from the same generator `make run` uses."""
