@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,4 +76,14 @@ class Contenders:
             servers.tipg(db, scratch, public_fields()) as tipg,
             db.connect() as conn,
         ):
+            same_session(conn)
             yield cls(ours, tipg, conn)
+
+
+def same_session(conn: Any) -> None:
+    """The floor's session is the server's (``gis_server.db_session``, with the ``GIS_DB_PARALLEL_WORKERS`` the
+    server is started with): the same statement gets the same plan — a generic one, no parallel workers."""
+    from gis_server.db_session import session
+
+    for name, value in session(int(os.environ.get("GIS_DB_PARALLEL_WORKERS", "0"))).items():
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))

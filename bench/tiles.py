@@ -235,7 +235,8 @@ def method() -> dict[str, str]:
         "tiles": f"per zoom z12–z18 the {TILES_PER_ZOOM} tiles with the most parcel centroids; "
         "parcels from their registry min zoom, ioc at every zoom",
         "sql": "tile_cache.mvt.tile_sql(address(...), the server's byte budget) executed with psycopg over "
-        "loopback, one connection, prepared and with a binary result as the server runs it",
+        "loopback, one connection with the server's session settings (gis_server.db_session), prepared and with a "
+        "binary result as the server runs it",
         "ours": "scripts/serve.sh (gunicorn threaded workers, keep-alive) with GIS_TILE_CACHE_DIR emptied before "
         "each round; "
         "every response checked to be X-Tile-Cache: miss; one client, one request at a time",

@@ -351,3 +351,19 @@ def test_tiles_carry_only_the_registry_tile_fields_and_render_identically(client
 
     shutil.rmtree(tile_dir)
     assert client.get(url)["ETag"] == first["ETag"], "a re-render of unchanged data is byte-identical"
+
+
+@pytest.mark.django_db
+def test_a_tile_statement_is_planned_once_for_every_tile_of_its_zoom() -> None:
+    """The server's session forces generic plans (gis_server.db_session): PostgreSQL's default planned each of a
+    connection's first five tiles of a zoom for its own box (custom plans), one plan per tile."""
+    from tile_cache import service
+
+    start = busy_tile(17)
+    for dx in range(3):
+        service.get_tile("ioc", 17, start.x + dx, start.y)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
+        plans = cursor.fetchall()
+    assert plans and all(custom == 0 for _, custom in plans), plans
+    assert max(generic for generic, _ in plans) >= 3, plans
