@@ -61,25 +61,16 @@ def own_tile_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     tiles, and a tile that server had cached from its own database could have been served to a test.
     Tests that need a cache of their own still set one.
     """
-    import os
-
     from django.test.utils import override_settings
 
     root = tmp_path_factory.mktemp("caches")
     paths = dict(
         zip(CACHE_SETTINGS, (root / "tiles", root / "mapproxy", root / "mapproxy" / "cache_data"), strict=True)
     )
-    saved = {name: os.environ.get(name) for name in CACHE_SETTINGS}
-    os.environ.update({name: str(path) for name, path in paths.items()})
-    try:
-        with override_settings(**paths):
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with pytest.MonkeyPatch.context() as environment, override_settings(**paths):
+        for name, path in paths.items():
+            environment.setenv(name, str(path))
+        yield
 
 
 @pytest.fixture(scope="session")
