@@ -16,9 +16,12 @@ from __future__ import annotations
 from layers.entries import Field, Geometry, Kind, Layer, RasterLayer
 
 __all__ = [
-    "ALLEYS", "IMAGERY", "LAYERS", "LOAD_ORDER", "PARCELS", "RASTERS", "ROAD_BOUNDARIES", "WARDS", "WARDS_2025",
-    "ZONING", "Field", "Geometry", "Kind", "Layer", "RasterLayer", "get", "ids",
+    "ALLEYS", "IMAGERY", "LAYERS", "LOAD_ORDER", "PARCELS", "PUBLISHER", "RASTERS", "ROAD_BOUNDARIES", "WARDS",
+    "WARDS_2025", "ZONING", "Field", "Geometry", "Kind", "Layer", "RasterLayer", "get", "ids",
 ]  # fmt: skip
+
+# Who publishes every layer: the attribution of tiles and maps, the OGC API's provider and contact.
+PUBLISHER = "UBND quận Tân Bình"
 
 
 def _ward_code(required: bool = True) -> Field:

@@ -91,7 +91,7 @@ def document(name: str, tile_url: str, versioned: bool = False) -> dict[str, Any
         "maxzoom": found.data_max_zoom,  # clients overzoom beyond: same geometry, already at 4 cm
         "bounds": bounds,
         "center": centre,
-        "attribution": "UBND quận Tân Bình",
+        "attribution": registry.PUBLISHER,
         "vector_layers": [_vector_layer(layer) for layer in found.layers],
         # Not TileJSON's: when the last load or rollback of these layers ended (the wall's stamp shows it).
         "tanbinh:updated": updated.isoformat() if updated else None,

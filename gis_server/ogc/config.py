@@ -44,12 +44,12 @@ def _metadata(home: str) -> dict[str, Any]:
             "url": home,
         },
         "license": {"name": "MIT", "url": "https://opensource.org/license/mit"},
-        "provider": {"name": "UBND quận Tân Bình", "url": home},
-        "contact": {"name": "UBND quận Tân Bình", "position": "", "email": "", "url": home, "role": "pointOfContact"},
+        "provider": {"name": registry.PUBLISHER, "url": home},
+        "contact": {"name": registry.PUBLISHER, "position": "", "email": "", "url": home, "role": "pointOfContact"},
     }
 
 
-def _server(base_url: str) -> dict[str, Any]:
+def _server(base_url: str, site: str) -> dict[str, Any]:
     return {
         "bind": {"host": "127.0.0.1", "port": 0},
         "url": base_url,
@@ -61,8 +61,8 @@ def _server(base_url: str) -> dict[str, Any]:
         "admin": False,
         # Our own raster tiles (MapProxy, all layers): the HTML pages' maps need no outside server.
         "map": {
-            "url": base_url.rsplit("/ogc", 1)[0] + "/mapproxy/wmts/ioc/webmercator/{z}/{x}/{y}.png",
-            "attribution": "UBND quận Tân Bình",
+            "url": site + "/mapproxy/wmts/ioc/webmercator/{z}/{x}/{y}.png",
+            "attribution": registry.PUBLISHER,
         },
     }
 
@@ -109,10 +109,11 @@ def collection(layer: Layer, bbox: list[float]) -> dict[str, Any]:
 def build(base_url: str, extents: dict[str, list[float]]) -> dict[str, Any]:
     """The whole configuration for an API served at ``base_url``."""
     fallback = list(TAN_BINH_WGS84_BOUNDS)
+    site = base_url.rsplit("/ogc", 1)[0]  # the server's root, where the web map is
     return {
-        "server": _server(base_url),
+        "server": _server(base_url, site),
         "logging": {"level": "ERROR"},
-        "metadata": _metadata(base_url.rsplit("/ogc", 1)[0] + "/"),
+        "metadata": _metadata(site + "/"),
         "resources": {layer.id: collection(layer, extents.get(layer.id, fallback)) for layer in registry.LAYERS},
     }
 

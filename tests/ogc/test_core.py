@@ -157,8 +157,9 @@ def test_datetime_on_a_layer_without_time_is_ignored(client: Client):
     assert len(client.get(ITEMS, {"datetime": "2020-01-01", "limit": 1}).json()["features"]) == 1
 
 
-def _links_resolve(client: Client, url: str) -> dict[str, Any]:
-    """Every link of the JSON document at ``url``, and of its HTML form, that points into the API answers 200."""
+def _links_resolve(client: Client, url: str) -> tuple[dict[str, Any], str]:
+    """Every link of the JSON document at ``url``, and of its HTML form, that points into the API answers 200;
+    returns the document and the server's root address."""
     body = client.get(url, {"f": "json"}).json()
     base = next(link["href"] for link in body["links"] if link["rel"] == "self").split("/ogc", 1)[0]
     html = client.get(url, {"f": "html"}).content.decode()
@@ -170,7 +171,7 @@ def _links_resolve(client: Client, url: str) -> dict[str, Any]:
         parts = urlsplit(href.replace("&amp;", "&"))
         response = client.get(parts.path, dict(parse_qsl(parts.query)), follow=True)
         assert response.status_code == 200, f"{url}: {href}"
-    return dict(body)
+    return dict(body), base
 
 
 @pytest.mark.parametrize(
@@ -185,8 +186,7 @@ def test_the_links_of_the_apis_documents_lead_somewhere(client: Client, url: str
 def test_every_link_of_the_landing_page_leads_somewhere(client: Client):
     """QGIS, OWSLib and crawlers follow the landing page's links (JSON and HTML): none may end in a 404, and
     "about" is the district's own map, not a placeholder."""
-    body = _links_resolve(client, "/ogc/")
-    base = next(link["href"] for link in body["links"] if link["rel"] == "self").split("/ogc", 1)[0]
+    body, base = _links_resolve(client, "/ogc/")
     about = next(link["href"] for link in body["links"] if link["rel"] == "about")
     assert about == f"{base}/"
     assert client.get("/ogc/processes").json()["processes"] == []
